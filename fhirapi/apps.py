@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FhirApiConfig(AppConfig):
+    verbose_name = "FHIR store"
+    name = "fhirapi"

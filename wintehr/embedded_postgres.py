@@ -1,0 +1,55 @@
+"""The embedded PostgreSQL server used when no DATABASE_URL is given.
+
+pgserver ships a real PostgreSQL 16. The server runs from WINTEHR_DATA_DIR/postgres and is left
+running when a process exits, so the web server, workers and tests all share the same one, and
+its data survives restarts.
+"""
+
+import fcntl
+import logging
+import warnings
+from pathlib import Path
+
+DATABASE_NAME = "wintehr"
+
+logger = logging.getLogger(__name__)
+
+
+def embedded_database_settings(data_dir: Path) -> dict:
+    """Start (or join) the embedded server and return Django DATABASES['default'] for it."""
+    with warnings.catch_warnings():
+        # pgserver asks platformdirs for a runtime dir, which warns when XDG_RUNTIME_DIR is unset.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    pgdata = data_dir / "postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    with _lock(data_dir / "postgres.lock"):
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        info = server.get_postmaster_info()
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+        if "(1 row)" not in exists:
+            server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": DATABASE_NAME,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": str(info.socket_dir),
+        "PORT": str(info.port),
+    }
+
+
+class _lock:
+    """An exclusive file lock, so two processes starting at once create the database once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        self.handle = open(self.path, "a")  # noqa: SIM115 - closed in __exit__
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
