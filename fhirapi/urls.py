@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from fhirapi.rest import history, views
+from fhirapi.rest.errors import fhir_not_found
+
+TYPE = r"(?P<resource_type>[A-Z][A-Za-z]+)"
+ID = r"(?P<resource_id>[A-Za-z0-9\-.]{1,64})"
+
+urlpatterns = [
+    re_path(r"^_history/?$", history.HistoryView.as_view(), name="fhir-history-system"),
+    re_path(rf"^{TYPE}/?$", views.TypeView.as_view(), name="fhir-type"),
+    re_path(rf"^{TYPE}/_history/?$", history.HistoryView.as_view(), name="fhir-history-type"),
+    re_path(rf"^{TYPE}/{ID}/?$", views.InstanceView.as_view(), name="fhir-instance"),
+    re_path(rf"^{TYPE}/{ID}/_history/?$", history.HistoryView.as_view(), name="fhir-history-instance"),
+    re_path(
+        rf"^{TYPE}/{ID}/_history/(?P<version_id>[^/]+)/?$",
+        views.VersionView.as_view(),
+        name="fhir-vread",
+    ),
+    path("<path:unknown_path>", fhir_not_found),
+]

@@ -26,6 +26,7 @@ def embedded_database_settings(data_dir: Path) -> dict:
     pgdata.mkdir(parents=True, exist_ok=True)
     with _lock(data_dir / "postgres.lock"):
         server = pgserver.get_server(pgdata, cleanup_mode=None)
+        server.ensure_postgres_running()  # the handle is cached per process; the server may not be
         info = server.get_postmaster_info()
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
         if "(1 row)" not in exists:
@@ -53,3 +54,16 @@ class _lock:
     def __exit__(self, *exc: object) -> None:
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
+
+
+def stop_embedded_server(data_dir: Path) -> None:
+    """Stop the embedded server (a fast shutdown); the next process to need it starts it again."""
+    import os
+
+    from pgserver._commands import pg_ctl
+
+    pgdata = data_dir / "postgres"
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)

@@ -20,6 +20,7 @@ if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
     )
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
+PORT = envint("PORT", 8000, minimum=1)  # the port `make run` serves on, for printed addresses
 WINTEHR_DATA_DIR = envpath("WINTEHR_DATA_DIR", BASE_DIR / "var")
 
 # Database: the embedded PostgreSQL unless DATABASE_URL names a server.
@@ -133,6 +134,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = WINTEHR_DATA_DIR / "media"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Security: cookies and headers that hold in production, relaxed only where DEBUG needs plain HTTP.
 SESSION_COOKIE_HTTPONLY = True
@@ -147,6 +149,15 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, mi
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+
+# FHIR server
+FHIR_BASE_URL = envstr("FHIR_BASE_URL", f"http://127.0.0.1:{PORT}/fhir").rstrip("/")
+FHIR_LENIENT_REFERENCES = envbool("FHIR_LENIENT_REFERENCES", False)
+FHIR_MAX_BODY_BYTES = envint("FHIR_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
+FHIR_MAX_JSON_DEPTH = envint("FHIR_MAX_JSON_DEPTH", 64, minimum=8)
+FHIR_DEFAULT_COUNT = envint("FHIR_DEFAULT_COUNT", 20, minimum=1)
+FHIR_MAX_COUNT = envint("FHIR_MAX_COUNT", 1000, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = FHIR_MAX_BODY_BYTES
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
 LOGGING = {
@@ -167,4 +178,11 @@ LOGGING = {
         "uvicorn.access": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
     },
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -1,0 +1,3 @@
+from fhirapi.store.models import ResourceRecord, ResourceVersion
+
+__all__ = ["ResourceRecord", "ResourceVersion"]

@@ -1,0 +1,106 @@
+"""The FHIR REST interactions: thin wrappers over FhirRepository."""
+
+from datetime import datetime
+
+from django.utils.http import parse_http_date_safe
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fhirapi.errors import ResourceNotFound
+from fhirapi.rest.errors import fhir_exception_handler
+from fhirapi.rest.negotiation import (
+    JSON_PATCH,
+    JSON_TYPES,
+    FhirContentNegotiation,
+    FhirJsonParser,
+    FhirJsonRenderer,
+    JsonPatchParser,
+    PlainJsonParser,
+    require_json_content_type,
+)
+from fhirapi.rest.responses import read_response, write_response
+from fhirapi.services import Actor, FhirRepository
+from fhirapi.store.values import parse_etag
+
+
+class FhirView(APIView):
+    parser_classes = [FhirJsonParser, PlainJsonParser]
+    renderer_classes = [FhirJsonRenderer]
+    content_negotiation_class = FhirContentNegotiation
+    permission_classes = [IsAuthenticated]
+
+    def get_exception_handler(self):
+        return fhir_exception_handler
+
+    def repository(self, request: Request) -> FhirRepository:
+        return FhirRepository(actor=Actor(username=request.user.get_username()))
+
+    def body(self, request: Request, allowed: set[str] = JSON_TYPES):
+        require_json_content_type(request, allowed)
+        return request.data
+
+
+def if_match(request: Request) -> int | None:
+    return parse_etag(request.headers.get("If-Match"))
+
+
+class TypeView(FhirView):
+    """[base]/[type]: create (POST)."""
+
+    def post(self, request: Request, resource_type: str) -> Response:
+        outcome = self.repository(request).create(self.body(request), resource_type=resource_type)
+        return write_response(request, outcome, message=f"created {outcome.stored.relative_url}")
+
+
+class InstanceView(FhirView):
+    """[base]/[type]/[id]: read, update (also as create), patch, delete."""
+
+    parser_classes = [FhirJsonParser, PlainJsonParser, JsonPatchParser]
+
+    def get(self, request: Request, resource_type: str, resource_id: str) -> Response:
+        stored = self.repository(request).read(resource_type, resource_id)
+        if not_modified(request, stored.version_id, stored.last_updated):
+            return Response(status=304, headers={"ETag": stored.etag})
+        return read_response(stored)
+
+    def put(self, request: Request, resource_type: str, resource_id: str) -> Response:
+        outcome = self.repository(request).update(
+            resource_type, resource_id, self.body(request), if_match=if_match(request)
+        )
+        verb = "created" if outcome.created else "updated"
+        return write_response(request, outcome, message=f"{verb} {outcome.stored.relative_url}")
+
+    def patch(self, request: Request, resource_type: str, resource_id: str) -> Response:
+        body = self.body(request, JSON_TYPES | {JSON_PATCH})
+        content_type = request.content_type.split(";")[0].strip().lower()
+        outcome = self.repository(request).patch(
+            resource_type, resource_id, body, content_type=content_type, if_match=if_match(request)
+        )
+        return write_response(request, outcome, message=f"patched {outcome.stored.relative_url}")
+
+    def delete(self, request: Request, resource_type: str, resource_id: str) -> Response:
+        outcome = self.repository(request).delete(
+            resource_type, resource_id, if_match=if_match(request)
+        )
+        return write_response(request, outcome, message=f"deleted {outcome.stored.relative_url}")
+
+
+class VersionView(FhirView):
+    """[base]/[type]/[id]/_history/[vid]: vread."""
+
+    def get(self, request: Request, resource_type: str, resource_id: str, version_id: str) -> Response:
+        if not version_id.isdigit():
+            raise ResourceNotFound(f"{version_id!r} is not a version of {resource_type}/{resource_id}")
+        return read_response(self.repository(request).vread(resource_type, resource_id, int(version_id)))
+
+
+def not_modified(request: Request, version_id: int, last_updated: datetime) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match:
+        return if_none_match.strip() == "*" or parse_etag(if_none_match) == version_id
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and int(last_updated.timestamp()) <= since
+
+

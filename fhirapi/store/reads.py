@@ -1,0 +1,107 @@
+"""Reads of the resource tables: current versions, past versions, history."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fhirapi.errors import ResourceGone, ResourceNotFound
+from fhirapi.store.models import ResourceRecord, ResourceVersion
+from fhirapi.store.values import StoredResource
+from fhirapi.store.writes import stored_from
+
+
+def record_read(resource_type: str, resource_id: str) -> StoredResource:
+    record = ResourceRecord.objects.filter(
+        resource_type=resource_type, resource_id=resource_id
+    ).first()
+    if record is None:
+        raise ResourceNotFound(f"{resource_type}/{resource_id} is not known")
+    if record.deleted:
+        raise ResourceGone(
+            f"{resource_type}/{resource_id} was deleted (version {record.version_id})"
+        )
+    return stored_from(record)
+
+
+def version_read(resource_type: str, resource_id: str, version_id: int) -> StoredResource:
+    version = ResourceVersion.objects.filter(
+        resource_type=resource_type, resource_id=resource_id, version_id=version_id
+    ).first()
+    if version is None:
+        if not ResourceRecord.objects.filter(
+            resource_type=resource_type, resource_id=resource_id
+        ).exists():
+            raise ResourceNotFound(f"{resource_type}/{resource_id} is not known")
+        raise ResourceNotFound(f"{resource_type}/{resource_id} has no version {version_id}")
+    if version.deleted:
+        raise ResourceGone(f"version {version_id} of {resource_type}/{resource_id} is a deletion")
+    return stored_from(version)
+
+
+def current_exists(references: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of the (type, id) pairs name a current, undeleted resource."""
+    if not references:
+        return set()
+    found: set[tuple[str, str]] = set()
+    by_type: dict[str, list[str]] = {}
+    for resource_type, resource_id in references:
+        by_type.setdefault(resource_type, []).append(resource_id)
+    for resource_type, ids in by_type.items():
+        rows = ResourceRecord.objects.filter(
+            resource_type=resource_type, resource_id__in=ids, deleted=False
+        ).values_list("resource_id", flat=True)
+        found.update((resource_type, resource_id) for resource_id in rows)
+    return found
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    resource_type: str | None = None
+    resource_id: str | None = None
+    since: datetime | None = None
+    at: datetime | None = None  # the versions current at this moment
+    until: datetime | None = None  # fixes the page set: versions written later are not shown
+    count: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    versions: list[StoredResource]
+    methods: list[str]
+    total: int
+
+
+def history_page(query: HistoryQuery) -> HistoryPage:
+    versions = ResourceVersion.objects.all()
+    if query.resource_type:
+        versions = versions.filter(resource_type=query.resource_type)
+    if query.resource_id:
+        versions = versions.filter(resource_id=query.resource_id)
+        if not versions.exists():
+            raise ResourceNotFound(f"{query.resource_type}/{query.resource_id} is not known")
+    if query.since:
+        versions = versions.filter(last_updated__gte=query.since)
+    if query.until:
+        versions = versions.filter(last_updated__lte=query.until)
+    if query.at:
+        versions = _current_at(versions, query.at)
+    total = versions.count()
+    rows = list(
+        versions.order_by("-last_updated", "-id")[query.offset : query.offset + query.count]
+    )
+    return HistoryPage(
+        versions=[stored_from(row) for row in rows],
+        methods=[row.method for row in rows],
+        total=total,
+    )
+
+
+def _current_at(versions, moment: datetime):
+    """Keep the version of each resource that was current at `moment` (the spec's `_at`)."""
+    latest_ids = (
+        versions.filter(last_updated__lte=moment)
+        .order_by("resource_type", "resource_id", "-version_id")
+        .distinct("resource_type", "resource_id")
+        .values("id")
+    )
+    return ResourceVersion.objects.filter(id__in=latest_ids)

@@ -1,0 +1,148 @@
+"""Versioned writes. Every function here runs inside the caller's transaction and keeps the
+current-version row and the version history in step; callers wrap them in transaction.atomic."""
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fhirapi.errors import ResourceNotFound, VersionConflict
+from fhirapi.store.events import ResourceChanged, announce_on_commit
+from fhirapi.store.models import ResourceRecord, ResourceVersion
+from fhirapi.store.values import StoredResource, WriteOutcome
+
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def new_resource_id() -> str:
+    return str(uuid.uuid4())
+
+
+def stamp(resource: dict[str, Any], resource_id: str, version_id: int, now: datetime) -> dict:
+    """The resource as stored: the server's id and meta.versionId/lastUpdated, keys in FHIR order."""
+    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+    stamped = {
+        "resourceType": resource["resourceType"],
+        "id": resource_id,
+        "meta": {"versionId": str(version_id), "lastUpdated": format_instant(now), **meta},
+    }
+    stamped.update((k, v) for k, v in resource.items() if k not in ("resourceType", "id", "meta"))
+    return stamped
+
+
+def format_instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def stored_from(row: ResourceRecord | ResourceVersion) -> StoredResource:
+    return StoredResource(
+        resource_type=row.resource_type,
+        resource_id=row.resource_id,
+        version_id=row.version_id,
+        last_updated=row.last_updated,
+        deleted=row.deleted,
+        content=row.content,
+    )
+
+
+def record_insert(resource: dict[str, Any], resource_id: str) -> WriteOutcome:
+    """Insert version 1 of a new resource. Raises IntegrityError if the id is taken."""
+    now = timezone.now()
+    content = stamp(resource, resource_id, 1, now)
+    record = ResourceRecord.objects.create(
+        resource_type=resource["resourceType"],
+        resource_id=resource_id,
+        version_id=1,
+        last_updated=now,
+        content=content,
+    )
+    _version_insert(record, ResourceVersion.Method.CREATE)
+    announce_on_commit(ResourceChanged(record.resource_type, resource_id, 1, "create"))
+    return WriteOutcome(stored_from(record), created=True)
+
+
+def record_for_update(resource_type: str, resource_id: str) -> ResourceRecord | None:
+    return (
+        ResourceRecord.objects.select_for_update()
+        .filter(resource_type=resource_type, resource_id=resource_id)
+        .first()
+    )
+
+
+def record_write(
+    resource: dict[str, Any],
+    resource_id: str,
+    *,
+    if_match: int | None = None,
+    method: str = ResourceVersion.Method.UPDATE,
+) -> WriteOutcome:
+    """Write a new current version (update-as-create when the id is new), honouring If-Match."""
+    record = record_for_update(resource["resourceType"], resource_id)
+    if record is None:
+        if if_match is not None:
+            raise VersionConflict(
+                f"{resource['resourceType']}/{resource_id} does not exist; If-Match cannot hold"
+            )
+        try:
+            with transaction.atomic():
+                return record_insert(resource, resource_id)
+        except IntegrityError:  # created by a concurrent request since our SELECT: update it
+            record = record_for_update(resource["resourceType"], resource_id)
+    _check_version(record, if_match)
+    return _record_replace(record, resource, method)
+
+
+def record_delete(resource_type: str, resource_id: str, *, if_match: int | None = None) -> WriteOutcome:
+    record = record_for_update(resource_type, resource_id)
+    if record is None:
+        raise ResourceNotFound(f"{resource_type}/{resource_id} is not known", expression=())
+    _check_version(record, if_match)
+    if record.deleted:
+        return WriteOutcome(stored_from(record), changed=False)
+    record.version_id += 1
+    record.last_updated = timezone.now()
+    record.deleted = True
+    record.content = None
+    record.save(update_fields=["version_id", "last_updated", "deleted", "content"])
+    _version_insert(record, ResourceVersion.Method.DELETE)
+    announce_on_commit(ResourceChanged(resource_type, resource_id, record.version_id, "delete"))
+    return WriteOutcome(stored_from(record))
+
+
+def _record_replace(record: ResourceRecord, resource: dict[str, Any], method: str) -> WriteOutcome:
+    now = max(timezone.now(), record.last_updated)
+    record.version_id += 1
+    record.last_updated = now
+    record.deleted = False
+    record.content = stamp(resource, record.resource_id, record.version_id, now)
+    record.save(update_fields=["version_id", "last_updated", "deleted", "content"])
+    _version_insert(record, method)
+    announce_on_commit(
+        ResourceChanged(record.resource_type, record.resource_id, record.version_id, "update")
+    )
+    return WriteOutcome(stored_from(record))
+
+
+def _check_version(record: ResourceRecord, if_match: int | None) -> None:
+    if if_match is not None and if_match != record.version_id:
+        raise VersionConflict(
+            f"{record.resource_type}/{record.resource_id} is at version {record.version_id}, "
+            f"not {if_match} (If-Match)"
+        )
+
+
+def _version_insert(record: ResourceRecord, method: str) -> None:
+    ResourceVersion.objects.create(
+        record=record,
+        resource_type=record.resource_type,
+        resource_id=record.resource_id,
+        version_id=record.version_id,
+        last_updated=record.last_updated,
+        method=method,
+        deleted=record.deleted,
+        content=record.content,
+    )
