@@ -1,17 +1,32 @@
 """The in-process FHIR API. Every other app reads and writes clinical data through a
 FhirRepository; the REST views are thin wrappers over the same methods, so both behave alike."""
 
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db import transaction
 
-from fhirapi.errors import BadRequest, InvalidResource, Issue, ResourceNotFound
+from fhirapi.errors import (
+    BadRequest,
+    InvalidResource,
+    Issue,
+    PreconditionFailed,
+    ResourceNotFound,
+)
 from fhirapi.store import reads, writes
 from fhirapi.store.models import ResourceVersion
 from fhirapi.store.patch import apply_fhirpath_patch, apply_json_patch
-from fhirapi.store.references import iter_references, parse_reference
+from fhirapi.store.references import (
+    InvalidReference,
+    ReferenceKind,
+    check_contained_references,
+    iter_references,
+    parse_reference,
+)
 from fhirapi.store.resource_types import is_resource_type
 from fhirapi.store.validation import validate_resource
 from fhirapi.store.values import StoredResource, WriteOutcome
@@ -31,12 +46,21 @@ class Actor:
 SYSTEM = Actor()
 
 
+@dataclass
+class DeferredChecks:
+    """Resources whose references are checked later, each with a label saying where it came from."""
+
+    label: Any = None
+    resources: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+
+
 class FhirRepository:
     def __init__(self, *, actor: Actor = SYSTEM, lenient_references: bool | None = None) -> None:
         self.actor = actor
         self.lenient_references = (
             settings.FHIR_LENIENT_REFERENCES if lenient_references is None else lenient_references
         )
+        self._deferred_checks: DeferredChecks | None = None
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -56,9 +80,63 @@ class FhirRepository:
     # -- writes --------------------------------------------------------------------------------
 
     @transaction.atomic
-    def create(self, resource: dict[str, Any], *, resource_type: str | None = None) -> WriteOutcome:
-        self._check(resource, resource_type)
+    def create(
+        self,
+        resource: dict[str, Any],
+        *,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+    ) -> WriteOutcome:
+        """Create with a server-assigned id (`resource_id` is for ids a transaction assigned)."""
+        self.check(resource, resource_type)
+        return writes.record_insert(resource, resource_id or writes.new_resource_id())
+
+    @transaction.atomic
+    def conditional_create(
+        self, resource: dict[str, Any], *, if_none_exist: str, resource_type: str | None = None
+    ) -> WriteOutcome:
+        """Create unless the query (If-None-Exist) matches: one match is returned unchanged."""
+        self.check(resource, resource_type)
+        matches = self.match(resource["resourceType"], if_none_exist)
+        self.require_at_most_one(matches, if_none_exist)
+        if matches:
+            return WriteOutcome(matches[0], changed=False)
         return writes.record_insert(resource, writes.new_resource_id())
+
+    @transaction.atomic
+    def conditional_update(
+        self, resource_type: str, query: str, resource: dict[str, Any], *, if_match: int | None = None
+    ) -> WriteOutcome:
+        """Update the one resource the query matches; create when none does (spec semantics)."""
+        self.check(resource, resource_type)
+        matches = self.match(resource_type, query)
+        self.require_at_most_one(matches, query)
+        body_id = resource.get("id")
+        if matches:
+            target = matches[0].resource_id
+            if body_id is not None and body_id != target:
+                raise BadRequest(
+                    f"the resource's id {body_id!r} differs from the matching resource {target!r}",
+                    expression=[f"{resource_type}.id"],
+                )
+            return writes.record_write(resource, target, if_match=if_match)
+        if body_id is not None:
+            require_valid_id(body_id)
+            return writes.record_write(resource, body_id, if_match=if_match)
+        return writes.record_insert(resource, writes.new_resource_id())
+
+    @transaction.atomic
+    def conditional_delete(self, resource_type: str, query: str, *, multiple: bool = False) -> int:
+        """Delete what the query matches; more than one match needs `multiple`. Returns the count."""
+        require_resource_type(resource_type)
+        if not query:
+            raise PreconditionFailed("a conditional delete needs search parameters")
+        matches = self.match(resource_type, query, limit=None if multiple else 2)
+        if not multiple:
+            self.require_at_most_one(matches, query)
+        for stored in matches:
+            writes.record_delete(resource_type, stored.resource_id)
+        return len(matches)
 
     @transaction.atomic
     def update(
@@ -69,7 +147,7 @@ class FhirRepository:
         *,
         if_match: int | None = None,
     ) -> WriteOutcome:
-        self._check(resource, resource_type)
+        self.check(resource, resource_type)
         body_id = resource.get("id")
         if body_id is None:
             raise BadRequest("the resource has no id; an update must carry the id of its URL",
@@ -102,7 +180,7 @@ class FhirRepository:
             patched = apply_json_patch(record.content, patch)
         else:
             patched = apply_fhirpath_patch(record.content, patch)
-        self._check(patched, resource_type)
+        self.check(patched, resource_type)
         return writes.record_write(
             patched, resource_id, if_match=if_match, method=ResourceVersion.Method.PATCH
         )
@@ -114,13 +192,92 @@ class FhirRepository:
         require_resource_type(resource_type)
         return writes.record_delete(resource_type, resource_id, if_match=if_match)
 
+    @transaction.atomic
+    def meta_change(
+        self, resource_type: str, resource_id: str, change: Callable[[dict], dict]
+    ) -> dict[str, Any]:
+        """Change the current version's meta in place ($meta-add/$meta-delete: no new version)."""
+        require_resource_type(resource_type)
+        return writes.record_meta_change(resource_type, resource_id, change)
+
+    def meta_summary(self, resource_type: str | None) -> dict[str, Any]:
+        if resource_type is not None:
+            require_resource_type(resource_type)
+        return reads.meta_summary(resource_type)
+
+    # -- bundles -------------------------------------------------------------------------------
+
+    def transaction(self, bundle: dict[str, Any], *, base_url: str) -> dict[str, Any]:
+        from fhirapi.store.transactions import BundleProcessor
+
+        return BundleProcessor(self, base_url).transaction(bundle)
+
+    def batch(self, bundle: dict[str, Any], *, base_url: str) -> dict[str, Any]:
+        from fhirapi.store.transactions import BundleProcessor
+
+        return BundleProcessor(self, base_url).batch(bundle)
+
+    @contextlib.contextmanager
+    def deferred_reference_checks(self) -> Iterator["DeferredChecks"]:
+        """Check references once, at the end, so entries of a transaction may refer to each other
+        in any order. Runs inside the caller's transaction: a failure rolls everything back."""
+        deferred = DeferredChecks()
+        self._deferred_checks = deferred
+        try:
+            yield deferred
+            for label, resource in deferred.resources:
+                try:
+                    require_references_exist(resource)
+                except InvalidResource as exc:
+                    exc.label = label
+                    raise
+        finally:
+            self._deferred_checks = None
+
+    # -- search --------------------------------------------------------------------------------
+
+    def match(
+        self, resource_type: str, query: str, *, limit: int | None = 2
+    ) -> list[StoredResource]:
+        """The current resources a conditional interaction's query matches."""
+        from fhirapi.search.engine import find_matches
+
+        require_resource_type(resource_type)
+        return find_matches(resource_type, parse_qsl(query, keep_blank_values=True), limit=limit)
+
+    def search_bundle(
+        self, resource_type: str | None, params: list[tuple[str, str]], *, base_url: str
+    ) -> dict[str, Any]:
+        from fhirapi.search.engine import search_bundle
+
+        if resource_type is not None:
+            require_resource_type(resource_type)
+        return search_bundle(resource_type, params, base_url=base_url)
+
+    @staticmethod
+    def require_at_most_one(matches: list[StoredResource], query: str) -> None:
+        if len(matches) > 1:
+            raise PreconditionFailed(f"the condition {query!r} matches more than one resource")
+
+    @staticmethod
+    def require_exactly_one(matches: list[StoredResource], query: str) -> None:
+        if not matches:
+            raise InvalidResource(f"the conditional reference {query!r} matches no resource")
+        if len(matches) > 1:
+            raise PreconditionFailed(f"the conditional reference {query!r} matches more than one resource")
+
     # -- checks --------------------------------------------------------------------------------
 
-    def _check(self, resource: Any, expected_type: str | None) -> None:
+    def check(self, resource: Any, expected_type: str | None) -> None:
+        """Validate a resource and (unless lenient) its references; raises what a write would."""
         if expected_type is not None:
             require_resource_type(expected_type)
         validate_resource(resource, expected_type=expected_type)
-        if not self.lenient_references:
+        if self.lenient_references:
+            return
+        if self._deferred_checks is not None:
+            self._deferred_checks.resources.append((self._deferred_checks.label, resource))
+        else:
             require_references_exist(resource)
 
 
@@ -139,15 +296,20 @@ def require_valid_id(resource_id: str) -> None:
 def require_references_exist(resource: dict[str, Any]) -> None:
     """Refuse (422) a resource that refers to resources this server does not hold."""
     wanted: dict[tuple[str, str], list[str]] = {}
+    issues = check_contained_references(resource)
     for site in iter_references(resource):
-        parsed = parse_reference(site.reference, base_url=settings.FHIR_BASE_URL)
-        if parsed.kind in ("relative", "versioned"):
+        try:
+            parsed = parse_reference(site.reference, base_url=settings.FHIR_BASE_URL)
+        except InvalidReference as exc:
+            issues.append(Issue("value", str(exc), expression=(site.location,)))
+            continue
+        if parsed.kind in (ReferenceKind.RELATIVE, ReferenceKind.VERSIONED):
             key = (parsed.resource_type, parsed.resource_id)
-            wanted.setdefault(key, []).append(site.expression)
+            wanted.setdefault(key, []).append(site.location)
     missing = set(wanted) - reads.current_exists(set(wanted))
-    if missing:
-        issues = [
-            Issue("not-found", f"{t}/{i} does not exist on this server", expression=tuple(wanted[(t, i)]))
-            for t, i in sorted(missing)
-        ]
-        raise InvalidResource("references to resources that do not exist", issues=issues)
+    issues += [
+        Issue("not-found", f"{t}/{i} does not exist on this server", expression=tuple(wanted[(t, i)]))
+        for t, i in sorted(missing)
+    ]
+    if issues:
+        raise InvalidResource("the resource's references cannot be resolved", issues=issues)

@@ -1,14 +1,21 @@
 from django.urls import path, re_path
 
-from fhirapi.rest import history, views
+from fhirapi.rest import capability, history, operations, views
 from fhirapi.rest.errors import fhir_not_found
 
 TYPE = r"(?P<resource_type>[A-Z][A-Za-z]+)"
 ID = r"(?P<resource_id>[A-Za-z0-9\-.]{1,64})"
+OPERATION = r"\$(?P<operation>[a-z][a-z-]*)"
 
 urlpatterns = [
+    re_path(r"^$", views.SystemView.as_view(), name="fhir-system"),
+    re_path(r"^metadata/?$", capability.MetadataView.as_view(), name="fhir-metadata"),
+    re_path(rf"^{OPERATION}/?$", operations.OperationView.as_view(), name="fhir-op-system"),
+    re_path(rf"^{TYPE}/{OPERATION}/?$", operations.OperationView.as_view(), name="fhir-op-type"),
+    re_path(rf"^{TYPE}/{ID}/{OPERATION}/?$", operations.OperationView.as_view(), name="fhir-op-instance"),
     re_path(r"^_history/?$", history.HistoryView.as_view(), name="fhir-history-system"),
     re_path(rf"^{TYPE}/?$", views.TypeView.as_view(), name="fhir-type"),
+    re_path(rf"^{TYPE}/_search/?$", views.SearchView.as_view(), name="fhir-search"),
     re_path(rf"^{TYPE}/_history/?$", history.HistoryView.as_view(), name="fhir-history-type"),
     re_path(rf"^{TYPE}/{ID}/?$", views.InstanceView.as_view(), name="fhir-instance"),
     re_path(rf"^{TYPE}/{ID}/_history/?$", history.HistoryView.as_view(), name="fhir-history-instance"),

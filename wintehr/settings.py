@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "channels",
     "guardian",
     "django_htmx",
@@ -150,6 +151,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
+WINTEHR_VERSION = "0.1.0"
+WINTEHR_RELEASE_DATE = "2026-11-25"
+
 # FHIR server
 FHIR_BASE_URL = envstr("FHIR_BASE_URL", f"http://127.0.0.1:{PORT}/fhir").rstrip("/")
 FHIR_LENIENT_REFERENCES = envbool("FHIR_LENIENT_REFERENCES", False)
@@ -157,6 +161,7 @@ FHIR_MAX_BODY_BYTES = envint("FHIR_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=10
 FHIR_MAX_JSON_DEPTH = envint("FHIR_MAX_JSON_DEPTH", 64, minimum=8)
 FHIR_DEFAULT_COUNT = envint("FHIR_DEFAULT_COUNT", 20, minimum=1)
 FHIR_MAX_COUNT = envint("FHIR_MAX_COUNT", 1000, minimum=1)
+FHIR_CONDITIONAL_DELETE_MULTIPLE = envbool("FHIR_CONDITIONAL_DELETE_MULTIPLE", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = FHIR_MAX_BODY_BYTES
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
@@ -181,7 +186,10 @@ LOGGING = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "fhirapi.rest.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "URL_FORMAT_OVERRIDE": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

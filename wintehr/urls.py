@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from wintehr import health
 
@@ -7,5 +7,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("fhir/", include("fhirapi.urls")),
+    re_path(r"^fhir/?", include("fhirapi.urls")),
 ]

@@ -21,6 +21,8 @@ def json_loads_limited(body: bytes) -> Any:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):
+            raise BadRequest("the JSON is nested too deeply to be a FHIR resource") from None
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
     _require_depth_at_most(value, settings.FHIR_MAX_JSON_DEPTH)
     return value

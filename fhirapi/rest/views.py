@@ -1,14 +1,19 @@
 """The FHIR REST interactions: thin wrappers over FhirRepository."""
 
 from datetime import datetime
+from urllib.parse import parse_qsl
+
+from django.conf import settings
 
 from django.utils.http import parse_http_date_safe
+from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fhirapi.errors import ResourceNotFound
+from fhirapi.errors import BadRequest, Issue, ResourceNotFound, operation_outcome
 from fhirapi.rest.errors import fhir_exception_handler
 from fhirapi.rest.negotiation import (
     JSON_PATCH,
@@ -20,7 +25,7 @@ from fhirapi.rest.negotiation import (
     PlainJsonParser,
     require_json_content_type,
 )
-from fhirapi.rest.responses import read_response, write_response
+from fhirapi.rest.responses import fhir_base, prefer, read_response, write_response
 from fhirapi.services import Actor, FhirRepository
 from fhirapi.store.values import parse_etag
 
@@ -46,12 +51,76 @@ def if_match(request: Request) -> int | None:
     return parse_etag(request.headers.get("If-Match"))
 
 
+class SystemView(FhirView):
+    """[base]: batch and transaction Bundles (POST), system search (GET)."""
+
+    def get(self, request: Request) -> Response:
+        return Response(self.repository(request).search_bundle(None, query_pairs(request), base_url=fhir_base(request)))
+
+    def post(self, request: Request) -> Response:
+        bundle = self.body(request)
+        if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+            raise BadRequest("POST to the base takes a Bundle", expression=["Bundle"])
+        kind = bundle.get("type")
+        repository = self.repository(request)
+        if kind == "transaction":
+            return Response(repository.transaction(bundle, base_url=fhir_base(request)))
+        if kind == "batch":
+            return Response(repository.batch(bundle, base_url=fhir_base(request)))
+        raise BadRequest(f"Bundle.type must be batch or transaction, not {kind!r}", expression=["Bundle.type"])
+
+
 class TypeView(FhirView):
-    """[base]/[type]: create (POST)."""
+    """[base]/[type]: search (GET), create and conditional create (POST), conditional update (PUT
+    with a query) and conditional delete (DELETE with a query)."""
+
+    def get(self, request: Request, resource_type: str) -> Response:
+        return Response(
+            self.repository(request).search_bundle(resource_type, query_pairs(request), base_url=fhir_base(request))
+        )
 
     def post(self, request: Request, resource_type: str) -> Response:
-        outcome = self.repository(request).create(self.body(request), resource_type=resource_type)
+        repository = self.repository(request)
+        if_none_exist = request.headers.get("If-None-Exist")
+        if if_none_exist:
+            outcome = repository.conditional_create(
+                self.body(request), if_none_exist=if_none_exist, resource_type=resource_type
+            )
+        else:
+            outcome = repository.create(self.body(request), resource_type=resource_type)
         return write_response(request, outcome, message=f"created {outcome.stored.relative_url}")
+
+    def put(self, request: Request, resource_type: str) -> Response:
+        query = request.META.get("QUERY_STRING", "")
+        if not query:
+            raise MethodNotAllowed("PUT on a type needs search parameters (conditional update)")
+        outcome = self.repository(request).conditional_update(
+            resource_type, query, self.body(request), if_match=if_match(request)
+        )
+        verb = "created" if outcome.created else "updated"
+        return write_response(request, outcome, message=f"{verb} {outcome.stored.relative_url}")
+
+    def delete(self, request: Request, resource_type: str) -> Response:
+        query = request.META.get("QUERY_STRING", "")
+        multiple = prefer(request).get("handling") == "multiple" or settings.FHIR_CONDITIONAL_DELETE_MULTIPLE
+        count = self.repository(request).conditional_delete(resource_type, query, multiple=multiple)
+        issue = Issue("informational", f"deleted {count} resource(s)", severity="information")
+        return Response(operation_outcome([issue]), status=200)
+
+
+class SearchView(FhirView):
+    """[base]/[type]/_search: search with a form-encoded body (POST)."""
+
+    parser_classes = [FormParser]
+
+    def post(self, request: Request, resource_type: str) -> Response:
+        require_json_content_type(request, {"application/x-www-form-urlencoded"})
+        pairs = query_pairs(request) + [(k, v) for k in request.data for v in request.data.getlist(k)]
+        return Response(self.repository(request).search_bundle(resource_type, pairs, base_url=fhir_base(request)))
+
+
+def query_pairs(request: Request) -> list[tuple[str, str]]:
+    return parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
 
 
 class InstanceView(FhirView):

@@ -54,7 +54,9 @@ class ResourceVersion(models.Model):
         ]
         indexes = [
             models.Index(fields=["last_updated"], name="fhir_version_updated"),
-            models.Index(fields=["resource_type", "last_updated"], name="fhir_version_type_updated"),
+            models.Index(
+                fields=["resource_type", "last_updated"], name="fhir_version_type_updated"
+            ),
         ]
 
     def __str__(self) -> str:

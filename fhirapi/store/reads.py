@@ -1,7 +1,11 @@
 """Reads of the resource tables: current versions, past versions, history."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from django.db import connection
 
 from fhirapi.errors import ResourceGone, ResourceNotFound
 from fhirapi.store.models import ResourceRecord, ResourceVersion
@@ -51,6 +55,24 @@ def current_exists(references: set[tuple[str, str]]) -> set[tuple[str, str]]:
         ).values_list("resource_id", flat=True)
         found.update((resource_type, resource_id) for resource_id in rows)
     return found
+
+
+def meta_summary(resource_type: str | None) -> dict[str, Any]:
+    """Every distinct tag, security label and profile in use (on one type, or everywhere)."""
+    table = ResourceRecord._meta.db_table
+    type_filter = "AND resource_type = %s" if resource_type else ""
+    summary: dict[str, Any] = {}
+    with connection.cursor() as cursor:
+        for name in ("tag", "security", "profile"):
+            cursor.execute(
+                f"SELECT DISTINCT jsonb_array_elements(content->'meta'->%s)::text FROM {table} "
+                f"WHERE NOT deleted AND jsonb_typeof(content->'meta'->%s) = 'array' {type_filter}",
+                [name, name, *([resource_type] if resource_type else [])],
+            )
+            values = [json.loads(row[0]) for row in cursor.fetchall()]
+            if values:
+                summary[name] = sorted(values, key=json.dumps)
+    return summary
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ current-version row and the version history in step; callers wrap them in transa
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,11 @@ def new_resource_id() -> str:
 
 def stamp(resource: dict[str, Any], resource_id: str, version_id: int, now: datetime) -> dict:
     """The resource as stored: the server's id and meta.versionId/lastUpdated, keys in FHIR order."""
-    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+    meta = {
+        k: v
+        for k, v in (resource.get("meta") or {}).items()
+        if k not in ("versionId", "lastUpdated")
+    }
     stamped = {
         "resourceType": resource["resourceType"],
         "id": resource_id,
@@ -32,6 +37,12 @@ def stamp(resource: dict[str, Any], resource_id: str, version_id: int, now: date
     }
     stamped.update((k, v) for k, v in resource.items() if k not in ("resourceType", "id", "meta"))
     return stamped
+
+
+def now_in_milliseconds() -> datetime:
+    """Now, at the precision meta.lastUpdated shows, so the stored time and the shown one agree."""
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def format_instant(moment: datetime) -> str:
@@ -51,7 +62,7 @@ def stored_from(row: ResourceRecord | ResourceVersion) -> StoredResource:
 
 def record_insert(resource: dict[str, Any], resource_id: str) -> WriteOutcome:
     """Insert version 1 of a new resource. Raises IntegrityError if the id is taken."""
-    now = timezone.now()
+    now = now_in_milliseconds()
     content = stamp(resource, resource_id, 1, now)
     record = ResourceRecord.objects.create(
         resource_type=resource["resourceType"],
@@ -96,7 +107,9 @@ def record_write(
     return _record_replace(record, resource, method)
 
 
-def record_delete(resource_type: str, resource_id: str, *, if_match: int | None = None) -> WriteOutcome:
+def record_delete(
+    resource_type: str, resource_id: str, *, if_match: int | None = None
+) -> WriteOutcome:
     record = record_for_update(resource_type, resource_id)
     if record is None:
         raise ResourceNotFound(f"{resource_type}/{resource_id} is not known", expression=())
@@ -104,7 +117,7 @@ def record_delete(resource_type: str, resource_id: str, *, if_match: int | None 
     if record.deleted:
         return WriteOutcome(stored_from(record), changed=False)
     record.version_id += 1
-    record.last_updated = timezone.now()
+    record.last_updated = now_in_milliseconds()
     record.deleted = True
     record.content = None
     record.save(update_fields=["version_id", "last_updated", "deleted", "content"])
@@ -113,8 +126,23 @@ def record_delete(resource_type: str, resource_id: str, *, if_match: int | None 
     return WriteOutcome(stored_from(record))
 
 
+def record_meta_change(
+    resource_type: str, resource_id: str, change: Callable[[dict], dict]
+) -> dict[str, Any]:
+    record = record_for_update(resource_type, resource_id)
+    if record is None or record.deleted:
+        raise ResourceNotFound(f"{resource_type}/{resource_id} is not known")
+    meta = change(dict(record.content.get("meta", {})))
+    record.content = {**record.content, "meta": meta}
+    record.save(update_fields=["content"])
+    ResourceVersion.objects.filter(record=record, version_id=record.version_id).update(
+        content=record.content
+    )
+    return meta
+
+
 def _record_replace(record: ResourceRecord, resource: dict[str, Any], method: str) -> WriteOutcome:
-    now = max(timezone.now(), record.last_updated)
+    now = max(now_in_milliseconds(), record.last_updated)
     record.version_id += 1
     record.last_updated = now
     record.deleted = False
