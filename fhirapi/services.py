@@ -12,6 +12,7 @@ from django.db import transaction
 
 from fhirapi.errors import (
     BadRequest,
+    FhirError,
     InvalidResource,
     Issue,
     PreconditionFailed,
@@ -92,6 +93,23 @@ class FhirRepository:
         return writes.record_insert(resource, resource_id or writes.new_resource_id())
 
     @transaction.atomic
+    def create_many(
+        self, resources: list[tuple[dict[str, Any], str]], *, labels: list[Any] | None = None
+    ) -> list[WriteOutcome]:
+        """Create many resources with ids assigned by the caller (a transaction's POST entries).
+        A failure carries, as `label`, the label of the resource that failed."""
+        labels = labels or list(range(len(resources)))
+        for (resource, _), label in zip(resources, labels, strict=True):
+            if self._deferred_checks is not None:
+                self._deferred_checks.label = label
+            try:
+                self.check(resource, None)
+            except FhirError as exc:
+                exc.label = label
+                raise
+        return writes.records_insert_many(resources)
+
+    @transaction.atomic
     def conditional_create(
         self, resource: dict[str, Any], *, if_none_exist: str, resource_type: str | None = None
     ) -> WriteOutcome:
@@ -105,7 +123,12 @@ class FhirRepository:
 
     @transaction.atomic
     def conditional_update(
-        self, resource_type: str, query: str, resource: dict[str, Any], *, if_match: int | None = None
+        self,
+        resource_type: str,
+        query: str,
+        resource: dict[str, Any],
+        *,
+        if_match: int | None = None,
     ) -> WriteOutcome:
         """Update the one resource the query matches; create when none does (spec semantics)."""
         self.check(resource, resource_type)
@@ -127,7 +150,7 @@ class FhirRepository:
 
     @transaction.atomic
     def conditional_delete(self, resource_type: str, query: str, *, multiple: bool = False) -> int:
-        """Delete what the query matches; more than one match needs `multiple`. Returns the count."""
+        """Delete what the query matches (more than one only with `multiple`); returns the count."""
         require_resource_type(resource_type)
         if not query:
             raise PreconditionFailed("a conditional delete needs search parameters")
@@ -150,8 +173,10 @@ class FhirRepository:
         self.check(resource, resource_type)
         body_id = resource.get("id")
         if body_id is None:
-            raise BadRequest("the resource has no id; an update must carry the id of its URL",
-                             expression=[f"{resource_type}.id"])
+            raise BadRequest(
+                "the resource has no id; an update must carry the id of its URL",
+                expression=[f"{resource_type}.id"],
+            )
         if body_id != resource_id:
             raise BadRequest(
                 f"the resource's id {body_id!r} differs from the id in the URL {resource_id!r}",
@@ -264,7 +289,9 @@ class FhirRepository:
         if not matches:
             raise InvalidResource(f"the conditional reference {query!r} matches no resource")
         if len(matches) > 1:
-            raise PreconditionFailed(f"the conditional reference {query!r} matches more than one resource")
+            raise PreconditionFailed(
+                f"the conditional reference {query!r} matches more than one resource"
+            )
 
     # -- checks --------------------------------------------------------------------------------
 
@@ -288,9 +315,7 @@ def require_resource_type(resource_type: str) -> None:
 
 def require_valid_id(resource_id: str) -> None:
     if not writes.ID_PATTERN.fullmatch(resource_id):
-        raise BadRequest(
-            f"{resource_id!r} is not a valid FHIR id (1-64 of A-Z a-z 0-9 - .)"
-        )
+        raise BadRequest(f"{resource_id!r} is not a valid FHIR id (1-64 of A-Z a-z 0-9 - .)")
 
 
 def require_references_exist(resource: dict[str, Any]) -> None:
@@ -308,7 +333,9 @@ def require_references_exist(resource: dict[str, Any]) -> None:
             wanted.setdefault(key, []).append(site.location)
     missing = set(wanted) - reads.current_exists(set(wanted))
     issues += [
-        Issue("not-found", f"{t}/{i} does not exist on this server", expression=tuple(wanted[(t, i)]))
+        Issue(
+            "not-found", f"{t}/{i} does not exist on this server", expression=tuple(wanted[(t, i)])
+        )
         for t, i in sorted(missing)
     ]
     if issues:

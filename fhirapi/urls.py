@@ -12,13 +12,17 @@ urlpatterns = [
     re_path(r"^metadata/?$", capability.MetadataView.as_view(), name="fhir-metadata"),
     re_path(rf"^{OPERATION}/?$", operations.OperationView.as_view(), name="fhir-op-system"),
     re_path(rf"^{TYPE}/{OPERATION}/?$", operations.OperationView.as_view(), name="fhir-op-type"),
-    re_path(rf"^{TYPE}/{ID}/{OPERATION}/?$", operations.OperationView.as_view(), name="fhir-op-instance"),
+    re_path(
+        rf"^{TYPE}/{ID}/{OPERATION}/?$", operations.OperationView.as_view(), name="fhir-op-instance"
+    ),
     re_path(r"^_history/?$", history.HistoryView.as_view(), name="fhir-history-system"),
     re_path(rf"^{TYPE}/?$", views.TypeView.as_view(), name="fhir-type"),
     re_path(rf"^{TYPE}/_search/?$", views.SearchView.as_view(), name="fhir-search"),
     re_path(rf"^{TYPE}/_history/?$", history.HistoryView.as_view(), name="fhir-history-type"),
     re_path(rf"^{TYPE}/{ID}/?$", views.InstanceView.as_view(), name="fhir-instance"),
-    re_path(rf"^{TYPE}/{ID}/_history/?$", history.HistoryView.as_view(), name="fhir-history-instance"),
+    re_path(
+        rf"^{TYPE}/{ID}/_history/?$", history.HistoryView.as_view(), name="fhir-history-instance"
+    ),
     re_path(
         rf"^{TYPE}/{ID}/_history/(?P<version_id>[^/]+)/?$",
         views.VersionView.as_view(),

@@ -48,7 +48,7 @@ class _lock:
         self.path = path
 
     def __enter__(self) -> None:
-        self.handle = open(self.path, "a")  # noqa: SIM115 - closed in __exit__
+        self.handle = open(self.path, "a")
         fcntl.flock(self.handle, fcntl.LOCK_EX)
 
     def __exit__(self, *exc: object) -> None:

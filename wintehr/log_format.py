@@ -1,4 +1,4 @@
-"""Log lines as JSON (production) or readable key=value text (DEBUG), with the request id on each."""
+"""Log lines as JSON (production) or readable text (DEBUG), each with the request id."""
 
 import logging
 
@@ -15,9 +15,7 @@ _shared_processors = [
 
 def structured_formatter(json: bool) -> logging.Formatter:
     renderer = (
-        structlog.processors.JSONRenderer()
-        if json
-        else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_shared_processors,

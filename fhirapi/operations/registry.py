@@ -52,8 +52,11 @@ def invoke(name: str, invocation: Invocation) -> OperationResult:
     if operation is None:
         raise ResourceNotFound(f"${name} is not an operation this server supports")
     level_allowed = (
-        operation.instance if invocation.resource_id else
-        operation.type_level if invocation.resource_type else operation.system
+        operation.instance
+        if invocation.resource_id
+        else operation.type_level
+        if invocation.resource_type
+        else operation.system
     )
     type_allowed = (
         invocation.resource_type is None
@@ -61,7 +64,9 @@ def invoke(name: str, invocation: Invocation) -> OperationResult:
         or invocation.resource_type in operation.resource_types
     )
     if not (level_allowed and type_allowed):
-        where = "/".join(filter(None, [invocation.resource_type, invocation.resource_id])) or "the base"
+        where = (
+            "/".join(filter(None, [invocation.resource_type, invocation.resource_id])) or "the base"
+        )
         raise ResourceNotFound(f"${name} is not available on {where}")
     if operation.affects_state and invocation.method != "POST":
         raise MethodNotAllowed(f"${name} changes data and must be invoked with POST")

@@ -2,14 +2,22 @@
 without storing it. Answers 200 with an OperationOutcome listing every problem found."""
 
 from fhirapi.errors import BadRequest, FhirError, Issue, operation_outcome
-from fhirapi.operations.registry import Invocation, Operation, OperationResult, parameters_value, register
+from fhirapi.operations.registry import (
+    Invocation,
+    Operation,
+    OperationResult,
+    parameters_value,
+    register,
+)
 
 
 def validate(invocation: Invocation) -> OperationResult:
     body = invocation.body
     resource = parameters_value(body, "resource") if _is_parameters(body, invocation) else body
     if resource is None and invocation.resource_id:
-        resource = invocation.repository.read(invocation.resource_type, invocation.resource_id).content
+        resource = invocation.repository.read(
+            invocation.resource_type, invocation.resource_id
+        ).content
     if not isinstance(resource, dict):
         raise BadRequest("$validate needs a resource in the body (or a Parameters with 'resource')")
     try:

@@ -15,8 +15,17 @@ from fhirapi.rest.views import FhirView
 from fhirapi.search.capability import search_capability
 from fhirapi.store.resource_types import RESOURCE_TYPES
 
-TYPE_INTERACTIONS = ["read", "vread", "update", "patch", "delete", "history-instance",
-                     "history-type", "create", "search-type"]
+TYPE_INTERACTIONS = [
+    "read",
+    "vread",
+    "update",
+    "patch",
+    "delete",
+    "history-instance",
+    "history-type",
+    "create",
+    "search-type",
+]
 SYSTEM_INTERACTIONS = ["transaction", "batch", "search-system", "history-system"]
 
 

@@ -15,7 +15,9 @@ from fhirapi.store.writes import format_instant
 
 
 class HistoryView(FhirView):
-    def get(self, request: Request, resource_type: str | None = None, resource_id: str | None = None):
+    def get(
+        self, request: Request, resource_type: str | None = None, resource_id: str | None = None
+    ):
         params = request.query_params
         until = parse_instant("_until", params.get("_until")) or timezone.now()
         query = HistoryQuery(

@@ -35,7 +35,9 @@ def _require_depth_at_most(value: Any, limit: int) -> None:
         if depth > limit:
             raise BadRequest(f"the JSON is nested more than {limit} levels deep")
         if isinstance(node, dict):
-            stack.extend((child, depth + 1) for child in node.values() if isinstance(child, dict | list))
+            stack.extend(
+                (child, depth + 1) for child in node.values() if isinstance(child, dict | list)
+            )
         elif isinstance(node, list):
             stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
 
@@ -102,7 +104,10 @@ class FhirContentNegotiation(BaseContentNegotiation):
             if wanted in JSON_TYPES:
                 return renderer, FHIR_JSON
             raise NotAcceptable(f"_format={wanted} is not served here; use _format=json")
-        accepted = [part.split(";")[0].strip().lower() for part in request.headers.get("Accept", "*/*").split(",")]
+        accepted = [
+            part.split(";")[0].strip().lower()
+            for part in request.headers.get("Accept", "*/*").split(",")
+        ]
         if any(kind in JSON_TYPES or kind in ("*/*", "application/*") for kind in accepted):
             return renderer, FHIR_JSON
         raise NotAcceptable("this server answers in application/fhir+json only")

@@ -4,7 +4,6 @@ from datetime import datetime
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-
 from django.utils.http import parse_http_date_safe
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.parsers import FormParser
@@ -55,7 +54,11 @@ class SystemView(FhirView):
     """[base]: batch and transaction Bundles (POST), system search (GET)."""
 
     def get(self, request: Request) -> Response:
-        return Response(self.repository(request).search_bundle(None, query_pairs(request), base_url=fhir_base(request)))
+        return Response(
+            self.repository(request).search_bundle(
+                None, query_pairs(request), base_url=fhir_base(request)
+            )
+        )
 
     def post(self, request: Request) -> Response:
         bundle = self.body(request)
@@ -67,7 +70,9 @@ class SystemView(FhirView):
             return Response(repository.transaction(bundle, base_url=fhir_base(request)))
         if kind == "batch":
             return Response(repository.batch(bundle, base_url=fhir_base(request)))
-        raise BadRequest(f"Bundle.type must be batch or transaction, not {kind!r}", expression=["Bundle.type"])
+        raise BadRequest(
+            f"Bundle.type must be batch or transaction, not {kind!r}", expression=["Bundle.type"]
+        )
 
 
 class TypeView(FhirView):
@@ -76,7 +81,9 @@ class TypeView(FhirView):
 
     def get(self, request: Request, resource_type: str) -> Response:
         return Response(
-            self.repository(request).search_bundle(resource_type, query_pairs(request), base_url=fhir_base(request))
+            self.repository(request).search_bundle(
+                resource_type, query_pairs(request), base_url=fhir_base(request)
+            )
         )
 
     def post(self, request: Request, resource_type: str) -> Response:
@@ -102,7 +109,10 @@ class TypeView(FhirView):
 
     def delete(self, request: Request, resource_type: str) -> Response:
         query = request.META.get("QUERY_STRING", "")
-        multiple = prefer(request).get("handling") == "multiple" or settings.FHIR_CONDITIONAL_DELETE_MULTIPLE
+        multiple = (
+            prefer(request).get("handling") == "multiple"
+            or settings.FHIR_CONDITIONAL_DELETE_MULTIPLE
+        )
         count = self.repository(request).conditional_delete(resource_type, query, multiple=multiple)
         issue = Issue("informational", f"deleted {count} resource(s)", severity="information")
         return Response(operation_outcome([issue]), status=200)
@@ -115,8 +125,14 @@ class SearchView(FhirView):
 
     def post(self, request: Request, resource_type: str) -> Response:
         require_json_content_type(request, {"application/x-www-form-urlencoded"})
-        pairs = query_pairs(request) + [(k, v) for k in request.data for v in request.data.getlist(k)]
-        return Response(self.repository(request).search_bundle(resource_type, pairs, base_url=fhir_base(request)))
+        pairs = query_pairs(request) + [
+            (k, v) for k in request.data for v in request.data.getlist(k)
+        ]
+        return Response(
+            self.repository(request).search_bundle(
+                resource_type, pairs, base_url=fhir_base(request)
+            )
+        )
 
 
 def query_pairs(request: Request) -> list[tuple[str, str]]:
@@ -159,10 +175,16 @@ class InstanceView(FhirView):
 class VersionView(FhirView):
     """[base]/[type]/[id]/_history/[vid]: vread."""
 
-    def get(self, request: Request, resource_type: str, resource_id: str, version_id: str) -> Response:
+    def get(
+        self, request: Request, resource_type: str, resource_id: str, version_id: str
+    ) -> Response:
         if not version_id.isdigit():
-            raise ResourceNotFound(f"{version_id!r} is not a version of {resource_type}/{resource_id}")
-        return read_response(self.repository(request).vread(resource_type, resource_id, int(version_id)))
+            raise ResourceNotFound(
+                f"{version_id!r} is not a version of {resource_type}/{resource_id}"
+            )
+        return read_response(
+            self.repository(request).vread(resource_type, resource_id, int(version_id))
+        )
 
 
 def not_modified(request: Request, version_id: int, last_updated: datetime) -> bool:
@@ -171,5 +193,3 @@ def not_modified(request: Request, version_id: int, last_updated: datetime) -> b
         return if_none_match.strip() == "*" or parse_etag(if_none_match) == version_id
     since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
     return since is not None and int(last_updated.timestamp()) <= since
-
-

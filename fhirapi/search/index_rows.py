@@ -57,7 +57,7 @@ class ReferenceRow(NamedTuple):
     param: str
     target_type: str | None
     target_id: str | None  # set for local references (`Type/id`); version stripped
-    url: str | None  # absolute / urn references, and canonicals (version stripped)
+    url: str | None  # absolute and urn references, canonicals and uris, as written
     identifier_system: str | None = None  # Reference.identifier, for :identifier
     identifier_value: str | None = None
 

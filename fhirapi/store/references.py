@@ -154,7 +154,7 @@ class FoundReference:
 def reference_elements(resource: dict[str, Any]) -> Iterator[FoundReference]:
     """Every Reference element with a string `reference`, in document order."""
     resource_type = resource.get("resourceType")
-    if resource_type not in RESOURCE_TYPES:
+    if not isinstance(resource_type, str) or resource_type not in RESOURCE_TYPES:
         raise ValueError(f"Not a resource: resourceType {resource_type!r}")
     rules = structure()
     yield from walk(resource, rules[resource_type], resource_type, resource, rules)
@@ -187,7 +187,7 @@ def walk_resource(
     value: dict[str, Any], location: str, scope: dict[str, Any], rules: dict[str, TypeRules]
 ) -> Iterator[FoundReference]:
     resource_type = value.get("resourceType")
-    if resource_type in RESOURCE_TYPES:
+    if isinstance(resource_type, str) and resource_type in RESOURCE_TYPES:
         yield from walk(value, rules[resource_type], location, scope, rules)
 
 

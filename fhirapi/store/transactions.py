@@ -16,7 +16,7 @@ from fhirapi.store.values import StoredResource, WriteOutcome, parse_etag
 from fhirapi.store.writes import format_instant, new_resource_id
 
 if TYPE_CHECKING:
-    from fhirapi.services import FhirRepository
+    from fhirapi.services import DeferredChecks, FhirRepository
 
 PROCESSING_ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 
@@ -83,7 +83,10 @@ class BundleProcessor:
                 self._assign_identities(entries)
                 for entry in sorted(entries, key=lambda e: (PROCESSING_ORDER[e.method], e.index)):
                     deferred.label = entry.index
-                    entry.response = self._process(entry)
+                    if self._is_plain_create(entry):
+                        self._create_together(entries, deferred)
+                    elif not entry.response:
+                        entry.response = self._process(entry)
         except FhirError as exc:
             index = getattr(exc, "label", None)
             if index is None:
@@ -91,6 +94,23 @@ class BundleProcessor:
             exc.issues = [_at_entry(issue, index) for issue in exc.issues]
             raise
         return self._response_bundle("transaction-response", entries)
+
+    @staticmethod
+    def _is_plain_create(entry: Entry) -> bool:
+        return (
+            entry.method == "POST" and not entry.request.get("ifNoneExist") and not entry.response
+        )
+
+    def _create_together(self, entries: list[Entry], deferred: DeferredChecks) -> None:
+        """Create every unconditional POST of the transaction in one bulk write."""
+        creates = [entry for entry in entries if self._is_plain_create(entry)]
+        prepared = []
+        for entry in creates:
+            deferred.label = entry.index
+            prepared.append((self._rewritten(entry.resource), entry.assigned_id))
+        outcomes = self.repository.create_many(prepared, labels=[entry.index for entry in creates])
+        for entry, outcome in zip(creates, outcomes, strict=True):
+            entry.response = _write_response(outcome)
 
     # -- batch ---------------------------------------------------------------------------------
 
@@ -219,7 +239,8 @@ class BundleProcessor:
             if entry.method in ("PUT", "DELETE", "PATCH") and "?" not in entry.url:
                 if entry.path in seen:
                     raise BadRequest(
-                        f"Bundle.entry[{seen[entry.path]}] and Bundle.entry[{entry.index}] both change {entry.path}",
+                        f"Bundle.entry[{seen[entry.path]}] and Bundle.entry[{entry.index}] "
+                        f"both change {entry.path}",
                         expression=[f"Bundle.entry[{entry.index}].request.url"],
                     )
                 seen[entry.path] = entry.index

@@ -15,7 +15,6 @@ from fhirapi.store.events import ResourceChanged, announce_on_commit
 from fhirapi.store.models import ResourceRecord, ResourceVersion
 from fhirapi.store.values import StoredResource, WriteOutcome
 
-
 ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
@@ -24,7 +23,7 @@ def new_resource_id() -> str:
 
 
 def stamp(resource: dict[str, Any], resource_id: str, version_id: int, now: datetime) -> dict:
-    """The resource as stored: the server's id and meta.versionId/lastUpdated, keys in FHIR order."""
+    """The resource as stored: the server's id, meta.versionId and meta.lastUpdated, in FHIR order."""
     meta = {
         k: v
         for k, v in (resource.get("meta") or {}).items()
@@ -74,6 +73,28 @@ def record_insert(resource: dict[str, Any], resource_id: str) -> WriteOutcome:
     _version_insert(record, ResourceVersion.Method.CREATE)
     announce_on_commit(ResourceChanged(record.resource_type, resource_id, 1, "create"))
     return WriteOutcome(stored_from(record), created=True)
+
+
+def records_insert_many(resources: list[tuple[dict[str, Any], str]]) -> list[WriteOutcome]:
+    """Insert version 1 of many new resources in two statements (the bulk path of transactions)."""
+    now = now_in_milliseconds()
+    records = [
+        ResourceRecord(
+            resource_type=resource["resourceType"],
+            resource_id=resource_id,
+            version_id=1,
+            last_updated=now,
+            content=stamp(resource, resource_id, 1, now),
+        )
+        for resource, resource_id in resources
+    ]
+    ResourceRecord.objects.bulk_create(records)
+    ResourceVersion.objects.bulk_create(
+        [_version_of(record, ResourceVersion.Method.CREATE) for record in records]
+    )
+    for record in records:
+        announce_on_commit(ResourceChanged(record.resource_type, record.resource_id, 1, "create"))
+    return [WriteOutcome(stored_from(record), created=True) for record in records]
 
 
 def record_for_update(resource_type: str, resource_id: str) -> ResourceRecord | None:
@@ -164,7 +185,11 @@ def _check_version(record: ResourceRecord, if_match: int | None) -> None:
 
 
 def _version_insert(record: ResourceRecord, method: str) -> None:
-    ResourceVersion.objects.create(
+    _version_of(record, method).save(force_insert=True)
+
+
+def _version_of(record: ResourceRecord, method: str) -> ResourceVersion:
+    return ResourceVersion(
         record=record,
         resource_type=record.resource_type,
         resource_id=record.resource_id,

@@ -55,6 +55,11 @@ def observation(subject: str, value: float = 120.0, **extra) -> dict:
         "status": "final",
         "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
         "subject": {"reference": subject},
-        "valueQuantity": {"value": value, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"},
+        "valueQuantity": {
+            "value": value,
+            "unit": "mmHg",
+            "system": "http://unitsofmeasure.org",
+            "code": "mm[Hg]",
+        },
         **extra,
     }

@@ -13,7 +13,11 @@ def run_manage_check(**env_overrides: str) -> subprocess.CompletedProcess:
     env.update({"DEBUG": "true", **env_overrides})
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -40,13 +44,18 @@ def test_production_mode_refuses_the_default_secret_key():
     env_without_key = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
-        cwd=REPO_ROOT, env={**env_without_key, "DEBUG": "false"},
-        capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        env={**env_without_key, "DEBUG": "false"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert "SECRET_KEY" in result.stderr
 
 
 def test_production_mode_starts_with_a_real_secret_key():
-    result = run_manage_check(DEBUG="false", SECRET_KEY="a-long-random-production-secret-0123456789")
+    result = run_manage_check(
+        DEBUG="false", SECRET_KEY="a-long-random-production-secret-0123456789"
+    )
     assert result.returncode == 0, result.stderr

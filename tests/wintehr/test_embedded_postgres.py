@@ -14,8 +14,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.django_db
 def test_the_database_is_a_real_postgres_with_jsonb():
     with connection.cursor() as cursor:
-        cursor.execute("""SELECT '{"code": {"coding": [{"code": "8867-4"}]}}'::jsonb #>> %s""",
-                       ["{code,coding,0,code}"])
+        cursor.execute(
+            """SELECT '{"code": {"coding": [{"code": "8867-4"}]}}'::jsonb #>> %s""",
+            ["{code,coding,0,code}"],
+        )
         assert cursor.fetchone()[0] == "8867-4"
         cursor.execute("SELECT current_setting('server_version_num')::int")
         assert cursor.fetchone()[0] >= 150000
@@ -23,8 +25,11 @@ def test_the_database_is_a_real_postgres_with_jsonb():
 
 def _connect(settings: dict) -> psycopg.Connection:
     return psycopg.connect(
-        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
-        port=settings["PORT"], autocommit=True,
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"],
+        autocommit=True,
     )
 
 
@@ -54,7 +59,11 @@ def test_another_process_joins_the_running_server(tmp_path):
         )
         child = subprocess.run(
             [sys.executable, "-c", code, str(data_dir)],
-            cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=60,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
         )
         assert child.stdout.strip() == settings["HOST"]
     finally:

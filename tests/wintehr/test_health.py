@@ -21,11 +21,18 @@ def free_port() -> int:
 def server_without_database():
     """A real uvicorn process whose DATABASE_URL points at a port where nothing listens."""
     port = free_port()
-    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/x"}
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/x",
+    }
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "wintehr.asgi:application", "--port", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:

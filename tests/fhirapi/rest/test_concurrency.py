@@ -3,8 +3,8 @@ import threading
 import pytest
 from django.db import connection
 
-from fhirapi.services import FhirRepository
 from fhirapi.errors import VersionConflict
+from fhirapi.services import FhirRepository
 from fhirapi.store.models import ResourceVersion
 from tests.fhirapi.conftest import patient
 

@@ -89,14 +89,20 @@ def test_conditional_read_answers_304(api):
     assert api.fhir("GET", f"/fhir/Patient/{pid}", **{"If-None-Match": 'W/"1"'}).status_code == 304
     assert api.fhir("GET", f"/fhir/Patient/{pid}", **{"If-None-Match": 'W/"0"'}).status_code == 200
     since = response["Last-Modified"]
-    assert api.fhir("GET", f"/fhir/Patient/{pid}", **{"If-Modified-Since": since}).status_code == 304
+    assert (
+        api.fhir("GET", f"/fhir/Patient/{pid}", **{"If-Modified-Since": since}).status_code == 304
+    )
     old = "Mon, 01 Jan 2001 00:00:00 GMT"
     assert api.fhir("GET", f"/fhir/Patient/{pid}", **{"If-Modified-Since": old}).status_code == 200
 
 
 @pytest.mark.parametrize(
     ("prefer", "expect_type"),
-    [("return=minimal", None), ("return=representation", "Patient"), ("return=OperationOutcome", "OperationOutcome")],
+    [
+        ("return=minimal", None),
+        ("return=representation", "Patient"),
+        ("return=OperationOutcome", "OperationOutcome"),
+    ],
 )
 def test_prefer_return(api, prefer, expect_type):
     response = api.fhir("POST", "/fhir/Patient", patient(), Prefer=prefer)
@@ -117,7 +123,9 @@ def test_references_must_exist_unless_lenient(api, settings):
     pid = api.fhir("POST", "/fhir/Patient", patient()).json()["id"]
     assert api.fhir("POST", "/fhir/Observation", observation(f"Patient/{pid}")).status_code == 201
     settings.FHIR_LENIENT_REFERENCES = True
-    assert api.fhir("POST", "/fhir/Observation", observation("Patient/elsewhere")).status_code == 201
+    assert (
+        api.fhir("POST", "/fhir/Observation", observation("Patient/elsewhere")).status_code == 201
+    )
 
 
 def test_pretty_and_format(api):

@@ -63,7 +63,9 @@ def test_wrong_media_type_is_415(api):
 
 def test_body_over_the_limit_is_413(api, settings):
     settings.FHIR_MAX_BODY_BYTES = 50 * 1024 * 1024
-    big = patient(text={"status": "generated", "div": "<div>" + "x" * (50 * 1024 * 1024) + "</div>"})
+    big = patient(
+        text={"status": "generated", "div": "<div>" + "x" * (50 * 1024 * 1024) + "</div>"}
+    )
     response = api.fhir("POST", "/fhir/Patient", big)
     assert response.status_code == 413
     outcome(response)

@@ -37,9 +37,11 @@ def test_history_since_and_at(api):
     pid = created["id"]
     first_time = created["meta"]["lastUpdated"]
     second = api.fhir("PUT", f"/fhir/Patient/{pid}", {**created, "gender": "female"}).json()
-    since = api.get(f"/fhir/Patient/{pid}/_history", {"_since": second["meta"]["lastUpdated"]}).json()
+    since = api.get(
+        f"/fhir/Patient/{pid}/_history", {"_since": second["meta"]["lastUpdated"]}
+    ).json()
     assert versions_of(since) == ['W/"2"']
-    at = api.get(f"/fhir/Patient/_history", {"_at": first_time}).json()
+    at = api.get("/fhir/Patient/_history", {"_at": first_time}).json()
     assert versions_of(at) == ['W/"1"']
     assert api.get("/fhir/_history", {"_since": "not-a-date"}).status_code == 400
 

@@ -15,8 +15,14 @@ def test_validate_reports_problems_without_storing(api):
     bad = api.fhir("POST", "/fhir/Patient/$validate", patient(birthDate="yesterday"))
     assert bad.status_code == 200
     assert any(i["severity"] == "error" for i in bad.json()["issue"])
-    wrapped = {"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": patient()}]}
-    assert api.fhir("POST", "/fhir/Patient/$validate", wrapped).json()["issue"][0]["severity"] == "information"
+    wrapped = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "resource", "resource": patient()}],
+    }
+    assert (
+        api.fhir("POST", "/fhir/Patient/$validate", wrapped).json()["issue"][0]["severity"]
+        == "information"
+    )
     assert not ResourceRecord.objects.exists()
 
 
@@ -28,7 +34,10 @@ def test_validate_an_instance(api):
 
 def test_meta_add_and_delete_do_not_create_versions(api):
     pid = api.fhir("POST", "/fhir/Patient", patient()).json()["id"]
-    add = {"resourceType": "Parameters", "parameter": [{"name": "meta", "valueMeta": {"tag": [TAG]}}]}
+    add = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "meta", "valueMeta": {"tag": [TAG]}}],
+    }
     added = api.fhir("POST", f"/fhir/Patient/{pid}/$meta-add", add)
     assert added.status_code == 200
     assert added.json()["parameter"][0]["valueMeta"]["tag"] == [TAG]
@@ -45,7 +54,12 @@ def test_meta_add_and_delete_do_not_create_versions(api):
 def test_meta_add_needs_post_and_a_meta_parameter(api):
     pid = api.fhir("POST", "/fhir/Patient", patient()).json()["id"]
     assert api.get(f"/fhir/Patient/{pid}/$meta-add").status_code == 405
-    assert api.fhir("POST", f"/fhir/Patient/{pid}/$meta-add", {"resourceType": "Parameters"}).status_code == 400
+    assert (
+        api.fhir(
+            "POST", f"/fhir/Patient/{pid}/$meta-add", {"resourceType": "Parameters"}
+        ).status_code
+        == 400
+    )
 
 
 def test_unknown_operation_is_404(api):

@@ -23,17 +23,28 @@ def bundle(kind: str, *entries) -> dict:
 
 def test_transaction_rewrites_urn_uuid_references_everywhere(api):
     obs = observation(PATIENT_URN)
-    obs["extension"] = [{"url": "http://example.org/about", "valueReference": {"reference": PATIENT_URN}}]
+    obs["extension"] = [
+        {"url": "http://example.org/about", "valueReference": {"reference": PATIENT_URN}}
+    ]
     obs["contained"] = [
-        {"resourceType": "Provenance", "id": "p1", "recorded": "2024-01-01T00:00:00Z",
-         "agent": [{"who": {"reference": PATIENT_URN}}], "target": [{"reference": PATIENT_URN}]}
+        {
+            "resourceType": "Provenance",
+            "id": "p1",
+            "recorded": "2024-01-01T00:00:00Z",
+            "agent": [{"who": {"reference": PATIENT_URN}}],
+            "target": [{"reference": PATIENT_URN}],
+        }
     ]
     # the Observation comes first: references may point forward
-    response = api.fhir("POST", "/fhir", bundle(
-        "transaction",
-        entry("POST", "Observation", obs),
-        entry("POST", "Patient", patient(), full_url=PATIENT_URN),
-    ))
+    response = api.fhir(
+        "POST",
+        "/fhir",
+        bundle(
+            "transaction",
+            entry("POST", "Observation", obs),
+            entry("POST", "Patient", patient(), full_url=PATIENT_URN),
+        ),
+    )
     assert response.status_code == 200, response.json()
     result = response.json()
     assert result["type"] == "transaction-response"
@@ -50,12 +61,16 @@ def test_transaction_rewrites_urn_uuid_references_everywhere(api):
 
 
 def test_transaction_is_all_or_nothing(api):
-    response = api.fhir("POST", "/fhir", bundle(
-        "transaction",
-        entry("POST", "Patient", patient(), full_url=PATIENT_URN),
-        entry("POST", "Observation", observation(PATIENT_URN)),
-        entry("POST", "Observation", observation("Patient/missing")),
-    ))
+    response = api.fhir(
+        "POST",
+        "/fhir",
+        bundle(
+            "transaction",
+            entry("POST", "Patient", patient(), full_url=PATIENT_URN),
+            entry("POST", "Observation", observation(PATIENT_URN)),
+            entry("POST", "Observation", observation("Patient/missing")),
+        ),
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["resourceType"] == "OperationOutcome"
@@ -65,13 +80,17 @@ def test_transaction_is_all_or_nothing(api):
 
 def test_transaction_processes_deletes_before_creates_and_updates(api):
     pid = api.fhir("POST", "/fhir/Patient", patient()).json()["id"]
-    response = api.fhir("POST", "/fhir", bundle(
-        "transaction",
-        entry("PUT", "Patient/fixed-1", patient(id="fixed-1")),
-        entry("POST", "Patient", patient("New")),
-        entry("DELETE", f"Patient/{pid}"),
-        entry("GET", f"Patient/{pid}/_history/1"),
-    ))
+    response = api.fhir(
+        "POST",
+        "/fhir",
+        bundle(
+            "transaction",
+            entry("PUT", "Patient/fixed-1", patient(id="fixed-1")),
+            entry("POST", "Patient", patient("New")),
+            entry("DELETE", f"Patient/{pid}"),
+            entry("GET", f"Patient/{pid}/_history/1"),
+        ),
+    )
     assert response.status_code == 200, response.json()
     statuses = [e["response"]["status"] for e in response.json()["entry"]]
     assert statuses == ["201 Created", "201 Created", "204 No Content", "200 OK"]
@@ -79,22 +98,30 @@ def test_transaction_processes_deletes_before_creates_and_updates(api):
 
 
 def test_transaction_refuses_two_changes_to_one_resource(api):
-    response = api.fhir("POST", "/fhir", bundle(
-        "transaction",
-        entry("PUT", "Patient/same", patient(id="same")),
-        entry("DELETE", "Patient/same"),
-    ))
+    response = api.fhir(
+        "POST",
+        "/fhir",
+        bundle(
+            "transaction",
+            entry("PUT", "Patient/same", patient(id="same")),
+            entry("DELETE", "Patient/same"),
+        ),
+    )
     assert response.status_code == 400
     assert not ResourceRecord.objects.exists()
 
 
 def test_batch_entries_fail_alone(api):
-    response = api.fhir("POST", "/fhir", bundle(
-        "batch",
-        entry("POST", "Patient", patient()),
-        entry("POST", "Observation", observation("Patient/missing")),
-        entry("GET", "Patient/nope"),
-    ))
+    response = api.fhir(
+        "POST",
+        "/fhir",
+        bundle(
+            "batch",
+            entry("POST", "Patient", patient()),
+            entry("POST", "Observation", observation("Patient/missing")),
+            entry("GET", "Patient/nope"),
+        ),
+    )
     assert response.status_code == 200
     entries = response.json()["entry"]
     assert entries[0]["response"]["status"] == "201 Created"

@@ -13,7 +13,9 @@ from tests.fhirapi.conftest import FIXTURES, SHARED_DATA
 
 EXAMPLES = SHARED_DATA / "fhir-r4-examples"
 SYNTHEA = SHARED_DATA / "synthea" / "r4-bundles"
-needs_shared = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/data is not beside the project")
+needs_shared = pytest.mark.skipif(
+    not EXAMPLES.is_dir(), reason="../shared/data is not beside the project"
+)
 
 
 def without_server_meta(resource: dict) -> dict:
@@ -78,11 +80,16 @@ def test_synthea_bundle_imports_with_its_references(path):
     bundle = json.loads(path.read_text())
     if bundle.get("type") != "transaction":
         pytest.skip("not a transaction bundle")
-    response = FhirRepository(lenient_references=True).transaction(bundle, base_url="http://test/fhir")
+    response = FhirRepository(lenient_references=True).transaction(
+        bundle, base_url="http://test/fhir"
+    )
     statuses = Counter(e["response"]["status"] for e in response["entry"])
     assert statuses == {"201 Created": len(bundle["entry"])}
     assert ResourceRecord.objects.count() == len(bundle["entry"])
     stored_ids = {(r.resource_type, r.resource_id) for r in ResourceRecord.objects.all()}
     assert stored_reference_targets(stored_ids) == reference_targets(bundle)
-    assert not any("urn:uuid:" in str(site.reference)
-                   for r in ResourceRecord.objects.all() for site in iter_references(r.content))
+    assert not any(
+        "urn:uuid:" in str(site.reference)
+        for r in ResourceRecord.objects.all()
+        for site in iter_references(r.content)
+    )

@@ -3,6 +3,7 @@ with the right location, and non-resources are a 400."""
 
 import importlib.util
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +290,15 @@ def test_nesting_too_deep_is_a_bad_request_not_a_crash():
             [("value", "Patient.birthDate.extension[0].valueDate")],
         ),
         (
+            {"resourceType": "Patient", "contained": [{"resourceType": ["Patient"]}]},
+            [("structure", "Patient.contained[0]")],
+        ),
+        ({"resourceType": "Patient", 7: "not a name"}, [("structure", "Patient.7")]),
+        (
+            basic_with(extension=[{"url": "http://a", 7: "x"}]),
+            [("structure", "Basic.extension[0].7"), ("invariant", "Basic.extension[0]")],
+        ),
+        (
             {"resourceType": "Patient", "meta": {"project": "medplum"}},
             [("structure", "Patient.meta.project")],
         ),
@@ -348,6 +358,8 @@ def test_primitive_extensions_and_nulls_in_primitive_arrays_are_accepted():
         ("valuePositiveInt", 1),
         ("valueDecimal", 1.50),
         ("valueDecimal", 3),
+        ("valueDecimal", 10**400),
+        ("valueDecimal", Decimal("1.50")),
         ("valueDate", "2020"),
         ("valueDate", "2020-02"),
         ("valueDate", "2020-02-29"),
@@ -381,6 +393,7 @@ def test_well_formed_primitive_is_accepted(value_name, value):
         ("valueDecimal", "1.5"),
         ("valueDecimal", float("nan")),
         ("valueDecimal", True),
+        ("valueDecimal", Decimal("Infinity")),
         ("valueDate", "2020-1-01"),
         ("valueDate", "20200101"),
         ("valueDate", "2019-02-29"),
