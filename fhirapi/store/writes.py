@@ -23,7 +23,7 @@ def new_resource_id() -> str:
 
 
 def stamp(resource: dict[str, Any], resource_id: str, version_id: int, now: datetime) -> dict:
-    """The resource as stored: the server's id, meta.versionId and meta.lastUpdated, in FHIR order."""
+    """The resource as stored: server id, meta.versionId and meta.lastUpdated, in FHIR order."""
     meta = {
         k: v
         for k, v in (resource.get("meta") or {}).items()
