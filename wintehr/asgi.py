@@ -1,4 +1,7 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (routes added by the apps)."""
+"""ASGI entry point: websockets through Channels (routes added by the apps), HTTP through Django.
+
+HTTP goes through Django's WSGI handler in a worker thread (see wintehr/wsgi_http.py for why).
+"""
 
 import os
 
@@ -8,8 +11,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wintehr.settings")
 
 with exit_on_bad_configuration():
     from channels.routing import ProtocolTypeRouter
-    from django.core.asgi import get_asgi_application
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
 
-    django_asgi_app = get_asgi_application()
+    from wintehr.wsgi_http import WsgiHttpApp
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+    django_http_app = WsgiHttpApp(get_wsgi_application(), threads=settings.WEB_THREADS)
+
+application = ProtocolTypeRouter({"http": django_http_app})

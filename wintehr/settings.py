@@ -21,15 +21,17 @@ if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 PORT = envint("PORT", 8000, minimum=1)  # the port `make run` serves on, for printed addresses
+WEB_THREADS = envint("WEB_THREADS", 4, minimum=1)  # request threads per web server process
 WINTEHR_DATA_DIR = envpath("WINTEHR_DATA_DIR", BASE_DIR / "var")
 
 # Database: the embedded PostgreSQL unless DATABASE_URL names a server.
 DATABASE_URL = envurl("DATABASE_URL", schemes={"postgres", "postgresql", "pgsql"})
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 else:
     DATABASES = {"default": embedded_database_settings(WINTEHR_DATA_DIR)}
+DATABASES["default"]["CONN_MAX_AGE"] = envint("DATABASE_CONN_MAX_AGE", 600, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

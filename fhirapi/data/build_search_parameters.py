@@ -106,10 +106,10 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def build(source: Path) -> None:
+def build(source: Path, output_dir: Path = OUTPUT_DIR) -> None:
     parameters = read_parameters(source)
     write_json(
-        OUTPUT_DIR / "search-parameters.json",
+        output_dir / "search-parameters.json",
         {
             "fhirVersion": "4.0.1",
             "source": "hl7.fhir.r4.core 4.0.1 SearchParameter bundle (CC0), base parameters only",
@@ -117,8 +117,8 @@ def build(source: Path) -> None:
             "parameters": parameters,
         },
     )
-    write_json(OUTPUT_DIR / "compartment-patient.json", read_patient_compartment(source))
-    print(f"wrote {len(parameters)} search parameters to {OUTPUT_DIR}")
+    write_json(output_dir / "compartment-patient.json", read_patient_compartment(source))
+    print(f"wrote {len(parameters)} search parameters to {output_dir}")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,9 @@ def date_range(text: str) -> DateRange | None:
     try:
         if len(text) == 4:
             year = int(text)
-            return _span(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC), "year")
+            return _span(
+                datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC), "year"
+            )
         if len(text) == 7:
             return _month(int(text[:4]), int(text[5:]))
         if len(text) == 10:

@@ -57,15 +57,16 @@ class _Composite:
 
     def write(self, resource: dict[str, Any], nodes: Nodes, out: list[CompositeRow]) -> None:
         for element, element_type in nodes:
-            parts = [self.component_rows(i, resource, element, element_type) for i in self.indexes]
+            parts = [
+                self.component_rows(index, resource, element, element_type)
+                for index in range(len(self.param.components))
+            ]
             if all(parts):
-                out.extend(CompositeRow(self.param.code, combo) for combo in itertools.product(*parts))
-
-    @property
-    def indexes(self) -> range:
-        return range(len(self.param.components))
+                code = self.param.code
+                out.extend(CompositeRow(code, combo) for combo in itertools.product(*parts))
 
     def component_rows(self, index: int, resource: dict, element: Any, element_type: str) -> list:
+        """The rows of component `index` for one element the composite's expression selected."""
         component = self.param.components[index]
         evaluate = self.compiled.get((index, element_type))
         if evaluate is None:
@@ -108,7 +109,9 @@ def extract_index_values(resource: dict[str, Any]) -> IndexValues:
         try:
             step.run(resource, values)
         except _BAD_CONTENT:
-            logger.warning("could not index %s on %s/%s", step.param.code, resource_type, values.resource_id)
+            logger.warning(
+                "could not index %s on %s/%s", step.param.code, resource_type, values.resource_id
+            )
     _drop_duplicates(values)
     values.patient_compartments = patient_compartments(resource, values)
     return values
@@ -121,7 +124,9 @@ def plan_for(resource_type: str) -> tuple[_Step, ...]:
     if cached is not None and cached[0] == generation:
         return cached[1]
     with _plans_lock:
-        steps = tuple(_step(p) for p in registry.parameters_for(resource_type).values() if _indexed(p))
+        steps = tuple(
+            _step(p) for p in registry.parameters_for(resource_type).values() if _indexed(p)
+        )
         _plans[resource_type] = (generation, steps)
     return steps
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from fhirapi.search import fhirpath_runtime
@@ -57,22 +57,27 @@ class CompiledExpression:
     evaluate: Evaluate
     compiled: bool  # False: evaluated by fhirpathpy
     detail: str  # the generated Python source, or why the expression fell back
+    result_types: tuple[str, ...] = ()  # the static types results can have (compiled only)
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_expression(
     expression: str, resource_type: str, context_type: str | None = None
 ) -> CompiledExpression:
     """Compile `expression` for resources of `resource_type`, evaluated on the resource or, when
     `context_type` is given, on an element of that static type (composite components)."""
     try:
-        source = _Generator(resource_type, context_type).function(parse(expression))
+        generator = _Generator(resource_type, context_type)
+        source = generator.function(parse(expression))
     except (UnsupportedExpression, FhirPathSyntaxError) as error:
         evaluate = fallback_evaluator(expression, resource_type, context_type)
         reason = f"{type(error).__name__}: {error}"
         return CompiledExpression(expression, resource_type, context_type, evaluate, False, reason)
     evaluate = _define(source, expression)
-    return CompiledExpression(expression, resource_type, context_type, evaluate, True, source)
+    result_types = tuple(sorted(set(generator.result_types)))
+    return CompiledExpression(
+        expression, resource_type, context_type, evaluate, True, source, result_types
+    )
 
 
 _RUNTIME_NAMES = {
@@ -125,15 +130,20 @@ class _Generator:
         self.resource_type = resource_type
         self.context_type = context_type
         self.lines: list[str] = []
+        self.result_types: list[str] = []
         self.depth = 1
         self.count = 0
 
     def function(self, node: Node) -> str:
         focus = ("focus", self.context_type) if self.context_type else ("root", self.resource_type)
         self.emit("out = []")
-        self.stream(node, focus, lambda value, kind: self.emit(f"out.append(({value}, {kind!r}))"))
+        self.stream(node, focus, self.output)
         self.emit("return out")
         return "def evaluate(root, focus=None):\n" + "\n".join(self.lines) + "\n"
+
+    def output(self, value: str, static_type: str) -> None:
+        self.result_types.append(static_type)
+        self.emit(f"out.append(({value}, {static_type!r}))")
 
     # -- code writing ---------------------------------------------------------------------------
 
@@ -193,7 +203,10 @@ class _Generator:
             case Variable(name="$this"):
                 sink(*focus)
             case Variable(name="context"):
-                sink("focus" if self.context_type else "root", self.context_type or self.resource_type)
+                sink(
+                    "focus" if self.context_type else "root",
+                    self.context_type or self.resource_type,
+                )
             case Variable(name=name) if name in _ROOT_VARIABLES:
                 sink("root", self.resource_type)
             case Variable(name="ucum"):
@@ -291,7 +304,12 @@ class _Generator:
         self.guarded(start, [f"if {stub} is not None:"], lambda: sink(stub, UNKNOWN))
 
     def pick(
-        self, base: Node | None, focus: tuple[str, str], index: int, sink: Sink, single=False
+        self,
+        base: Node | None,
+        focus: tuple[str, str],
+        index: int,
+        sink: Sink,
+        single: bool = False,
     ) -> None:
         """`first()`, `last()`, `single()`, `[n]`: collect the items with their types, take one."""
         start = len(self.lines)
@@ -348,7 +366,9 @@ class _Generator:
                 return repr(flag)
             case Binary(op=op, left=left, right=right) if op in _LOGICAL:
                 return f"{_LOGICAL[op]}({self.boolean(left, focus)}, {self.boolean(right, focus)})"
-            case Binary(op="=", left=Member(base=None, name=name), right=Literal(value=str() as text)):
+            case Binary(
+                op="=", left=Member(base=None, name=name), right=Literal(value=str() as text)
+            ):
                 return self.equals_text(focus, name, text) or self.equality(node, focus)
             case Binary(op=op) if op in _EQUALITY:
                 return self.equality(node, focus)

@@ -7,6 +7,7 @@ accessors' `(value, static type)` pairs.
 """
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +41,9 @@ def fhirpathpy_text(expression: str) -> str:
         return expression
 
 
-def fallback_evaluator(expression: str, resource_type: str, context_type: str | None):
+def fallback_evaluator(
+    expression: str, resource_type: str, context_type: str | None
+) -> Callable[..., list[tuple[Any, str]]]:
     """A function `(resource, focus=None) -> [(value, static type)]` backed by fhirpathpy."""
     text = fhirpathpy_text(expression)
     try:

@@ -124,8 +124,3 @@ def has_extension(values: list[Any], url: str) -> Truth:
         if extensions and any(ext.get("url") == url for ext in extensions):
             return True
     return False
-
-
-def as_items(value: Any) -> list[Any] | tuple[Any, ...]:
-    """A JSON element's value as a collection: a list stays, anything else is one item."""
-    return value if value.__class__ is list else (value,)

@@ -65,7 +65,9 @@ class TypeModel:
             path = f"{owner}.{name}"
             path = self.elsewhere.get(path, path)
             if path in self.choices:
-                return [(name + suffix, self.type_of(path + suffix)) for suffix in self.choices[path]]
+                return [
+                    (name + suffix, self.type_of(path + suffix)) for suffix in self.choices[path]
+                ]
             if path in self.path_types or path in self.backbones:
                 return [(name, self.type_of(path))]
         return [(name, UNKNOWN)]
@@ -95,9 +97,6 @@ class TypeModel:
         if static_type.startswith("System."):
             return fhir_type_name(static_type) == wanted
         return wanted in self.lineage(static_type)
-
-    def is_resource_type(self, name: str) -> bool:
-        return "Resource" in self.lineage(name)[1:] if name in self.parents else False
 
 
 @cache

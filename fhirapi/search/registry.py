@@ -11,6 +11,7 @@ Data: `fhirapi/data/search-parameters.json` and `compartment-patient.json`, rege
 `unregister_custom` swap in a new snapshot and bump `generation()` so compiled caches can tell.
 """
 
+import itertools
 import json
 import re
 import threading
@@ -23,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from fhirapi.errors import InvalidResource
+from fhirapi.search.fhirpath_parse import FhirPathSyntaxError, parse
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 COMMON_BASES = ("Resource", "DomainResource")
@@ -99,8 +101,9 @@ class _Snapshot:
 # Finds the (code, type) of the parameter a composite component's definition url names.
 ComponentLookup = Callable[[str], tuple[str, ParamType] | None]
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered when the first call builds the snapshot under it
 _snapshot: _Snapshot | None = None
+_generations = itertools.count()  # never reused, so a cache keyed by it cannot go stale
 
 
 @cache
@@ -116,11 +119,6 @@ def parameters_for(resource_type: str) -> Mapping[str, SearchParam]:
 
 def get_parameter(resource_type: str, code: str) -> SearchParam | None:
     return parameters_for(resource_type).get(code)
-
-
-def parameter_by_url(url: str) -> tuple[SearchParam, ...]:
-    """The per-type entries of the definition with canonical `url` (empty when unknown)."""
-    return _current().by_url.get(url, ())
 
 
 def all_parameters() -> Iterable[SearchParam]:
@@ -158,7 +156,7 @@ def register_custom(search_parameter: dict[str, Any]) -> list[SearchParam]:
         current = _current()
         kept = [p for p in _custom_entries(current) if p.url != definition["url"]]
         entries = _entries_for(definition, custom=True, lookup=_lookup_in(current))
-        _snapshot = _build_snapshot([*kept, *entries], current.generation + 1)
+        _snapshot = _build_snapshot([*kept, *entries])
     return entries
 
 
@@ -170,7 +168,7 @@ def unregister_custom(url: str) -> bool:
         if url not in current.custom_urls:
             return False
         kept = [p for p in _custom_entries(current) if p.url != url]
-        _snapshot = _build_snapshot(kept, current.generation + 1)
+        _snapshot = _build_snapshot(kept)
     return True
 
 
@@ -225,7 +223,7 @@ def _current() -> _Snapshot:
     if _snapshot is None:
         with _lock:
             if _snapshot is None:
-                _snapshot = _build_snapshot([], 0)
+                _snapshot = _build_snapshot([])
     return _snapshot
 
 
@@ -240,10 +238,10 @@ def _base_entries() -> tuple[SearchParam, ...]:
 
 
 def _custom_entries(snapshot: _Snapshot) -> list[SearchParam]:
-    return [p for url in snapshot.custom_urls for p in snapshot.by_url[url]]
+    return [p for url in snapshot.custom_urls for p in snapshot.by_url[url] if p.custom]
 
 
-def _build_snapshot(custom: list[SearchParam], generation: int) -> _Snapshot:
+def _build_snapshot(custom: list[SearchParam]) -> _Snapshot:
     by_type: dict[str, dict[str, SearchParam]] = {}
     by_url: dict[str, list[SearchParam]] = {}
     for param in (*_base_entries(), *custom):  # custom last: it shadows a base code
@@ -253,7 +251,7 @@ def _build_snapshot(custom: list[SearchParam], generation: int) -> _Snapshot:
         by_type=MappingProxyType({t: MappingProxyType(p) for t, p in by_type.items()}),
         by_url=MappingProxyType({url: tuple(p) for url, p in by_url.items()}),
         custom_urls=frozenset(p.url for p in custom),
-        generation=generation,
+        generation=next(_generations),
     )
 
 
@@ -322,4 +320,14 @@ def _custom_definition(resource: dict[str, Any]) -> dict[str, Any]:
         raise InvalidResource(f"unknown base resource type(s): {', '.join(unknown)}")
     if resource["type"] == ParamType.COMPOSITE and not resource.get("component"):
         raise InvalidResource("a composite SearchParameter needs components")
+    for expression in _expressions(resource):
+        try:
+            parse(expression)
+        except FhirPathSyntaxError as error:
+            raise InvalidResource(f"SearchParameter expression: {error}") from error
     return resource
+
+
+def _expressions(resource: dict[str, Any]) -> list[str]:
+    parts = [part.get("expression") for part in resource.get("component", ())]
+    return [e for e in (resource.get("expression"), *parts) if isinstance(e, str)]

@@ -1,8 +1,9 @@
 """FHIRPath Patch (http://hl7.org/fhir/R4/fhirpatch.html): a Parameters resource whose `operation`
 parameters add, insert, delete, replace or move elements found by FHIRPath paths.
 
-The patch is read and checked whole before anything changes; then each operation runs on the
-result of the one before. Where an element lives is found by `patch_paths`.
+The patch is read whole, and each operation checked to have the parts its type needs, before
+anything changes; then each operation runs on the result of the one before. Where an element
+lives is found by `patch_paths`.
 """
 
 import copy
@@ -21,7 +22,14 @@ from fhirapi.store.patch_paths import (
     is_repeating,
 )
 
-OPERATION_TYPES = ("add", "insert", "delete", "replace", "move")
+REQUIRED_PARTS = {
+    "add": ("name", "value"),
+    "insert": ("index", "value"),
+    "delete": (),
+    "replace": ("value",),
+    "move": ("source", "destination"),
+}
+PART_TYPES = {"name": str, "index": int, "source": int, "destination": int}
 
 
 @dataclass(frozen=True)
@@ -91,10 +99,15 @@ def _parameters(parameters: Any) -> list[Any]:
 def _operation(number: int, parameter: Any) -> Operation:
     operation = Operation(number, "operation", "", _parts(number, parameter))
     operation = replace(operation, type=operation.primitive("type", str))
-    if operation.type not in OPERATION_TYPES:
+    if operation.type not in REQUIRED_PARTS:
         raise operation.malformed(
-            f"unknown operation type {operation.type!r}; use one of {', '.join(OPERATION_TYPES)}"
+            f"unknown operation type {operation.type!r}; use one of {', '.join(REQUIRED_PARTS)}"
         )
+    for name in REQUIRED_PARTS[operation.type]:
+        if name == "value":
+            operation.value_part()
+        else:
+            operation.primitive(name, PART_TYPES[name])
     return replace(operation, path=operation.primitive("path", str))
 
 

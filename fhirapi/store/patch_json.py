@@ -8,27 +8,33 @@ import jsonpointer
 
 from fhirapi.errors import BadRequest, InvalidResource
 
-_UNAPPLICABLE = (jsonpatch.JsonPatchConflict, jsonpatch.JsonPatchTestFailed)
+MEMBER_NEEDED = {
+    "add": "value",
+    "replace": "value",
+    "test": "value",
+    "move": "from",
+    "copy": "from",
+}
 
 
 def json_patched(resource: dict[str, Any], operations: list[Any]) -> Any:
     """A patched copy of the resource; the whole patch is checked before any operation runs."""
-    patches = [_checked_operation(index, operation) for index, operation in _numbered(operations)]
+    if not isinstance(operations, list):
+        raise BadRequest("a JSON Patch document must be a JSON array of operations")
+    patches = [_checked_operation(index, operation) for index, operation in enumerate(operations)]
     document: Any = copy.deepcopy(resource)
     for index, patch in enumerate(patches):
         document = _applied(index, patch, document)
     return document
 
 
-def _numbered(operations: Any) -> list[tuple[int, Any]]:
-    if not isinstance(operations, list):
-        raise BadRequest("a JSON Patch document must be a JSON array of operations")
-    return list(enumerate(operations))
-
-
 def _checked_operation(index: int, operation: Any) -> jsonpatch.JsonPatch:
     if not isinstance(operation, dict):
         raise _malformed(index, "an operation must be a JSON object")
+    kind = operation.get("op")
+    needed = MEMBER_NEEDED.get(kind) if isinstance(kind, str) else None
+    if needed and needed not in operation:
+        raise _malformed(index, f"a {kind} operation needs a '{needed}' member")
     try:
         if "from" in operation:
             jsonpointer.JsonPointer(operation["from"])
@@ -40,9 +46,11 @@ def _checked_operation(index: int, operation: Any) -> jsonpatch.JsonPatch:
 def _applied(index: int, patch: jsonpatch.JsonPatch, document: Any) -> Any:
     try:
         return patch.apply(document, in_place=True)
-    except jsonpatch.InvalidJsonPatch as error:
-        raise _malformed(index, str(error)) from error
-    except (*_UNAPPLICABLE, jsonpointer.JsonPointerException) as error:
+    except (
+        jsonpatch.JsonPatchConflict,
+        jsonpatch.JsonPatchTestFailed,
+        jsonpointer.JsonPointerException,
+    ) as error:
         operation = patch.patch[0]
         raise InvalidResource(
             f"JSON Patch operation {index} ({operation['op']} {operation['path']}) "

@@ -13,6 +13,7 @@ match R4's for all that PATCH touches.
 """
 
 import functools
+import itertools
 import typing
 from types import UnionType
 from typing import Any
@@ -138,7 +139,7 @@ class ElementFinder:
             focus = self._walk(node["children"][0], path)
             step = node["children"][1]
             if step["type"] == "MemberInvocation":
-                return children(focus, _identifier(step))
+                return _children(focus, _identifier(step))
             if step["type"] == "FunctionInvocation":
                 return self._selected(focus, step, path)
         raise UnreadablePath(f"{path} must select elements; it uses an unsupported {kind}")
@@ -146,7 +147,7 @@ class ElementFinder:
     def _start(self, name: str) -> list[Element]:
         if name[:1].isupper():  # a type name: the resource itself, when it is of that type
             return [self.root] if name == self.root.path else []
-        return children([self.root], name)
+        return _children([self.root], name)
 
     def _index(self, focus: list[Element], node: Ast, path: str) -> int:
         values = [get_data(value) for value in self._evaluate(focus, node, path)]
@@ -164,7 +165,7 @@ class ElementFinder:
             return found
         data = get_data(found)  # e.g. extension(url) answers with the extension object itself
         if isinstance(data, dict):
-            for element in descendants(focus):
+            for element in _descendants(focus):
                 if element.data is data:
                     return element
         raise UnreadablePath(f"{path} selects values that are not elements of the resource")
@@ -182,7 +183,7 @@ class ElementFinder:
             raise UnreadablePath(f"cannot evaluate {path}: {error}") from error
 
 
-def children(focus: list[Element], name: str) -> list[Element]:
+def _children(focus: list[Element], name: str) -> list[Element]:
     """The elements called `name` (a choice name such as `value` finds `valueQuantity`)."""
     found = []
     for element in focus:
@@ -193,7 +194,7 @@ def children(focus: list[Element], name: str) -> list[Element]:
     return found
 
 
-def descendants(focus: list[Element]) -> list[Element]:
+def _descendants(focus: list[Element]) -> list[Element]:
     found: list[Element] = []
     pending = list(focus)
     while pending:
@@ -294,15 +295,37 @@ class _SyntaxErrors(ErrorListener):
 def _syntax_tree(path: str) -> Ast:
     """fhirpathpy's syntax tree for the path; its own parser skips over syntax errors."""
     errors = _SyntaxErrors(path)
-    lexer = FHIRPathLexer(InputStream(path))
-    parser = FHIRPathParser(CommonTokenStream(lexer))
-    for recognizer in (lexer, parser):
-        recognizer.removeErrorListeners()
-        recognizer.addErrorListener(errors)
+    parser = FHIRPathParser(CommonTokenStream(_lexer(_keyword_members_quoted(path), errors)))
+    parser.removeErrorListeners()
+    parser.addErrorListener(errors)
     expression = parser.entireExpression().expression()
     builder = ASTPathListener()
     ParseTreeWalker().walk(builder, expression)
     return builder.parentStack[0]["children"][0]
+
+
+def _lexer(path: str, errors: ErrorListener) -> FHIRPathLexer:
+    lexer = FHIRPathLexer(InputStream(path))
+    lexer.removeErrorListeners()
+    lexer.addErrorListener(errors)
+    return lexer
+
+
+def _keyword_members_quoted(path: str) -> str:
+    """The path with element names that are FHIRPath keywords quoted: HL7 writes `text.div`, the
+    grammar wants `text.`div``. A keyword right after a dot can only be an element name."""
+    tokens = [t for t in _lexer(path, _SyntaxErrors(path)).getAllTokens() if t.channel == 0]
+    keywords = [
+        token
+        for before, token in itertools.pairwise(tokens)
+        if before.text == "."
+        and token.type < FHIRPathLexer.DATETIME
+        and token.text.isalpha()
+        and token.text not in ("is", "as", "in", "contains")  # the grammar takes these as names
+    ]
+    for token in reversed(keywords):
+        path = f"{path[: token.start]}`{token.text}`{path[token.stop + 1 :]}"
+    return path
 
 
 def _term_name(term: Ast, path: str) -> str:

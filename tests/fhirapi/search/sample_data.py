@@ -22,7 +22,9 @@ def synthea_bundle(path: Path) -> Resource:
     bundle = json.loads(text)
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        text = text.replace(f'"{entry["fullUrl"]}"', f'"{resource["resourceType"]}/{resource["id"]}"')
+        text = text.replace(
+            f'"{entry["fullUrl"]}"', f'"{resource["resourceType"]}/{resource["id"]}"'
+        )
     return json.loads(text)
 
 

@@ -72,7 +72,9 @@ def component_differences(resource: dict, param: registry.SearchParam, elements:
     found = []
     for element, element_type in elements:
         for component in param.components:
-            compiled = compile_expression(component.expression, resource["resourceType"], element_type)
+            compiled = compile_expression(
+                component.expression, resource["resourceType"], element_type
+            )
             got = compiled.evaluate(resource, element)
             focus = ResourceNode.create_node(copy.deepcopy(element), element_type)
             expected = reference_evaluator(component.expression)(focus, {"resource": resource})
@@ -106,9 +108,18 @@ def test_no_base_parameter_falls_back_to_fhirpathpy():
         if param.expression is None or param.custom:
             continue
         compiled = compile_expression(param.expression, param.resource_type)
+        for component in param.components:
+            for element_type in compiled.result_types:
+                part = compile_expression(component.expression, param.resource_type, element_type)
+                fallbacks += [] if part.compiled else [f"{param.code} {component.expression}"]
         if not compiled.compiled:
             fallbacks.append(f"{param.resource_type}.{param.code}: {compiled.detail}")
     assert fallbacks == []
+
+
+def test_result_types_list_what_an_expression_yields():
+    compiled = compile_expression("Observation | Observation.component", "Observation")
+    assert compiled.result_types == ("Observation", "Observation.component")
 
 
 def evaluate(expression: str, resource: dict[str, Any], resource_type: str | None = None):
@@ -125,7 +136,11 @@ def test_choice_element_reads_whichever_type_is_present():
 def test_as_filters_each_item_of_a_collection():
     observation = {
         "resourceType": "Observation",
-        "component": [{"valueQuantity": {"value": 1}}, {"valueString": "x"}, {"valueQuantity": {"value": 2}}],
+        "component": [
+            {"valueQuantity": {"value": 1}},
+            {"valueString": "x"},
+            {"valueQuantity": {"value": 2}},
+        ],
     }
     found = evaluate("(Observation.component.value as Quantity)", observation)
     assert found == [({"value": 1}, "Quantity"), ({"value": 2}, "Quantity")]
@@ -194,7 +209,10 @@ def test_nested_extension_where_url_like_us_core_race():
 def test_first_and_indexer_take_one_item():
     bundle = {
         "resourceType": "Bundle",
-        "entry": [{"resource": {"resourceType": "Composition", "id": "c"}}, {"resource": {"id": "x"}}],
+        "entry": [
+            {"resource": {"resourceType": "Composition", "id": "c"}},
+            {"resource": {"id": "x"}},
+        ],
     }
     assert evaluate("Bundle.entry[0].resource", bundle) == [
         ({"resourceType": "Composition", "id": "c"}, "Resource")
@@ -235,6 +253,6 @@ def test_unknown_function_falls_back_to_fhirpathpy():
 def test_fallback_gets_resolve_too():
     compiled = compile_expression("Observation.subject.resolve().id.count()", "Observation")
     assert not compiled.compiled
-    assert compiled.evaluate({"resourceType": "Observation", "subject": {"reference": "Patient/p"}}) == [
-        (1, "integer")
-    ]
+    assert compiled.evaluate(
+        {"resourceType": "Observation", "subject": {"reference": "Patient/p"}}
+    ) == [(1, "integer")]
