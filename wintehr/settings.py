@@ -21,7 +21,7 @@ if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 PORT = envint("PORT", 8000, minimum=1)  # the port `make run` serves on, for printed addresses
-WEB_THREADS = envint("WEB_THREADS", 4, minimum=1)  # request threads per web server process
+WEB_THREADS = envint("WEB_THREADS", 1, minimum=1)  # request threads per web process; scale with processes
 WINTEHR_DATA_DIR = envpath("WINTEHR_DATA_DIR", BASE_DIR / "var")
 
 # Database: the embedded PostgreSQL unless DATABASE_URL names a server.
