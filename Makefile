@@ -18,7 +18,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py setup_demo
-	exec $(PY) -m uvicorn wintehr.asgi:application --host $(HOST) --port $(PORT)
+	exec $(PY) -m uvicorn wintehr.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
