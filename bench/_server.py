@@ -22,7 +22,9 @@ def bench_token() -> str:
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_superuser": True})
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_superuser": True}
+    )
     return Token.objects.get_or_create(user=user)[0].key
 
 
@@ -30,9 +32,21 @@ def bench_token() -> str:
 def running_server(workers: int = 2, **env: str) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "wintehr.asgi:application", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        cwd=REPO_ROOT, env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "wintehr.asgi:application",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **env},
     )
     base = f"http://127.0.0.1:{port}"
     try:

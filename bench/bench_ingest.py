@@ -5,19 +5,15 @@ Run: .venv/bin/python bench/bench_ingest.py   (targets: >= 1,500 resources/s in-
 """
 
 import json
-import os
-import socket
-import subprocess
 import sys
 import time
 
-from _setup import REPO_ROOT, SHARED_DATA, django_ready, empty_store, print_table
+from _server import bench_token, running_server
+from _setup import SHARED_DATA, django_ready, empty_store, print_table
 
 django_ready()
 
 import httpx  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from fhirapi.services import FhirRepository  # noqa: E402
 
@@ -43,58 +39,23 @@ def in_process(bundles: list[dict]) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def over_http(bundles: list[dict]) -> tuple[int, float]:
     empty_store()
-    user, _ = get_user_model().objects.get_or_create(username="bench")
-    token, _ = Token.objects.get_or_create(user=user)
-    port = free_port()
-    env = {**os.environ, "FHIR_LENIENT_REFERENCES": "true"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "wintehr.asgi:application",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
     headers = {
-        "Authorization": f"Bearer {token.key}",
+        "Authorization": f"Bearer {bench_token()}",
         "Content-Type": "application/fhir+json",
         "Prefer": "return=minimal",
     }
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        bodies = [json.dumps(b).encode() for b in bundles]
-        count = sum(len(b["entry"]) for b in bundles)
+    bodies = [json.dumps(b).encode() for b in bundles]
+    count = sum(len(b["entry"]) for b in bundles)
+    with (
+        running_server(workers=2, FHIR_LENIENT_REFERENCES="true") as base,
+        httpx.Client(timeout=120) as client,
+    ):
         started = time.perf_counter()
-        with httpx.Client(timeout=120) as client:
-            for body in bodies:
-                response = client.post(f"{base}/fhir", content=body, headers=headers)
-                response.raise_for_status()
+        for body in bodies:
+            client.post(f"{base}/fhir", content=body, headers=headers).raise_for_status()
         return count, time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def main() -> None:

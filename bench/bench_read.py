@@ -23,7 +23,8 @@ local ids = {%s}
 local n = 0
 request = function()
   n = n + 1
-  return wrk.format("GET", "/fhir/Patient/" .. ids[(n %% #ids) + 1], {["Authorization"] = "Bearer %s"})
+  local headers = {["Authorization"] = "Bearer %s"}
+  return wrk.format("GET", "/fhir/Patient/" .. ids[(n %% #ids) + 1], headers)
 end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %%d %%d %%.3f %%.3f %%.3f %%d\\n", summary.requests,
@@ -37,8 +38,14 @@ def load_patients(count: int) -> list[str]:
     empty_store()
     repository = FhirRepository()
     return [
-        repository.create({"resourceType": "Patient", "name": [{"family": f"Bench{i}", "given": ["Ann"]}],
-                           "gender": "female", "birthDate": "1970-01-01"}).stored.resource_id
+        repository.create(
+            {
+                "resourceType": "Patient",
+                "name": [{"family": f"Bench{i}", "given": ["Ann"]}],
+                "gender": "female",
+                "birthDate": "1970-01-01",
+            }
+        ).stored.resource_id
         for i in range(count)
     ]
 
@@ -56,14 +63,19 @@ def main() -> None:
         for connections in (8, 32):
             out = subprocess.run(
                 ["wrk", "-t2", f"-c{connections}", "-d10s", "-s", str(script), base],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             line = next(x for x in out.splitlines() if x.startswith("RESULT"))
             requests, micros, p50, p95, p99, errors = line.split()[1:]
             rate = int(requests) / (int(micros) / 1e6)
             rows.append([connections, f"{rate:,.0f}", p50, p95, p99, errors])
-    print_table("Read Patient by id over HTTP (uvicorn, 2 workers)",
-                ["connections", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors"], rows)
+    print_table(
+        "Read Patient by id over HTTP (uvicorn, 2 workers)",
+        ["connections", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors"],
+        rows,
+    )
     print(f"\nreproduce: {sys.executable} bench/bench_read.py")
 
 
