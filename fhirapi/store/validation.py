@@ -3,14 +3,18 @@
 The rules come from the official R4 StructureDefinitions, compacted into
 `fhirapi/data/validation-r4-structure.json` (see validation-build-r4-structure.py beside it):
 for every resource, datatype and backbone element, its JSON element names, types and
-cardinality. The walk reports unknown elements, wrong JSON types, malformed primitives
-(dates, ids, codes, ...), arrays where a single value belongs and the reverse, empty objects and
-arrays, more than one type of a choice element, and missing required elements. Each problem is
-one Issue located by a FHIRPath expression such as `Patient.name[0].given[1]`.
+cardinality, its required binding and the resource types a Reference may point to. The walk
+reports unknown elements, wrong JSON types, malformed primitives (dates, ids, codes, ...),
+arrays where a single value belongs and the reverse, empty objects and arrays, more than one
+type of a choice element, missing required elements, codes outside their required value set
+(validation_bindings.py) and references to a type their element does not allow
+(validation_targets.py). Each problem is one Issue located by a FHIRPath expression such as
+`Patient.name[0].given[1]`.
 
-Not checked: terminology bindings, reference targets, and invariants other than ele-1
-(no empty elements), ext-1 (an extension has a value or extensions, not both) and dom-2
-(no contained resources inside contained resources).
+Not checked: extensible and weaker bindings, required bindings on MIME types, UCUM units,
+currencies and a LOINC answer list, that references resolve, and invariants other than ele-1
+(no empty elements), ext-1 (an extension has a value or extensions, not both) and dom-2 (no
+contained resources inside contained resources).
 
 Why not the pydantic models of fhir.resources: it has no R4 package, only R4B, which lacks 18 R4
 resource types and reshapes Evidence, EvidenceVariable and Extension.value[x]; and its models
@@ -32,6 +36,13 @@ from typing import Any
 
 from fhirapi.errors import BadRequest, InvalidResource, Issue
 from fhirapi.store.resource_types import RESOURCE_TYPES
+from fhirapi.store.validation_bindings import (
+    ValueSet,
+    code_problem,
+    codeable_concept_problem,
+    value_sets,
+)
+from fhirapi.store.validation_targets import ReferenceScope, target_problem
 
 STRUCTURE_FILE = Path(__file__).resolve().parents[1] / "data" / "validation-r4-structure.json"
 MAX_ISSUES = 100
@@ -52,6 +63,8 @@ class ElementRule:
     repeats: bool
     choice: str  # the choice group ("value" for valueQuantity), "" for a plain element
     check: Callable[[Any], str | None] | None  # for a primitive: what is wrong with a value
+    value_set: ValueSet | None = None  # its required binding (a code or CodeableConcept)
+    targets: frozenset[str] | None = None  # a Reference: the resource types it may point to
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +209,17 @@ PRIMITIVE_CHECKS: dict[str, Callable[[Any], str | None]] = {
 # The structure table.
 
 
-def element_rule(type_code: str, max_cardinality: str, choice: str) -> ElementRule:
+@dataclass(frozen=True, slots=True)
+class Terminology:
+    """The required bindings and Reference targets of one type, by element name."""
+
+    bindings: dict[str, ValueSet]
+    targets: dict[str, frozenset[str]]
+
+
+def element_rule(
+    type_code: str, max_cardinality: str, choice: str, terminology: Terminology, name: str
+) -> ElementRule:
     if type_code in PRIMITIVE_CHECKS:
         kind = Kind.PRIMITIVE
     elif type_code == "Resource":
@@ -204,15 +227,17 @@ def element_rule(type_code: str, max_cardinality: str, choice: str) -> ElementRu
     else:
         kind = Kind.COMPLEX
     check = PRIMITIVE_CHECKS.get(type_code)
-    return ElementRule(type_code, kind, max_cardinality == "*", choice, check)
+    value_set = terminology.bindings.get(name)
+    targets = terminology.targets.get(name)
+    return ElementRule(type_code, kind, max_cardinality == "*", choice, check, value_set, targets)
 
 
-def type_rules(raw: dict[str, list[Any]]) -> TypeRules:
+def type_rules(raw: dict[str, list[Any]], terminology: Terminology) -> TypeRules:
     elements: dict[str, ElementRule] = {}
     required: list[str] = []
     required_choices: dict[str, list[str]] = {}
     for name, (type_code, minimum, maximum, choice) in raw.items():
-        elements[name] = element_rule(type_code, maximum, choice)
+        elements[name] = element_rule(type_code, maximum, choice, terminology, name)
         if minimum and choice:
             required_choices.setdefault(choice, []).append(name)
         elif minimum:
@@ -224,8 +249,18 @@ def type_rules(raw: dict[str, list[Any]]) -> TypeRules:
 @cache
 def structure() -> dict[str, TypeRules]:
     """The R4 rules of every resource, datatype and backbone element, by type name."""
-    raw = json.loads(STRUCTURE_FILE.read_text(encoding="utf-8"))["types"]
-    return {type_name: type_rules(elements) for type_name, elements in raw.items()}
+    raw = json.loads(STRUCTURE_FILE.read_text(encoding="utf-8"))
+    expansions = value_sets(raw["valueSets"])
+    rules = {}
+    for type_name, elements in raw["types"].items():
+        bindings = raw["bindings"].get(type_name, {})
+        targets = raw["targets"].get(type_name, {})
+        terminology = Terminology(
+            {name: expansions[url] for name, url in bindings.items()},
+            {name: frozenset(types) for name, types in targets.items()},
+        )
+        rules[type_name] = type_rules(elements, terminology)
+    return rules
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,9 +274,10 @@ class TooManyIssues(Exception):
 class Walker:
     """Walks one resource and collects its Issues."""
 
-    def __init__(self, rules: dict[str, TypeRules]) -> None:
+    def __init__(self, rules: dict[str, TypeRules], scope: ReferenceScope) -> None:
         self.rules = rules
         self.issues: list[Issue] = []
+        self.scope = scope  # where the `#id` and urn references being walked resolve
 
     def report(self, code: str, diagnostics: str, location: str) -> None:
         if len(self.issues) >= MAX_ISSUES:
@@ -259,10 +295,16 @@ class Walker:
             diagnostics = f"Unknown or missing resourceType {describe(resource_type)}"
             self.report("structure", diagnostics, location)
             return
-        if contained and "contained" in value:
-            diagnostics = "A contained resource must not contain resources (dom-2)"
-            self.report("invariant", diagnostics, f"{location}.contained")
+        if contained:
+            if "contained" in value:
+                diagnostics = "A contained resource must not contain resources (dom-2)"
+                self.report("invariant", diagnostics, f"{location}.contained")
+            self.element_object(value, resource_type, location, is_resource=True)
+            return
+        outer = self.scope
+        self.scope = ReferenceScope.of(value, outer)
         self.element_object(value, resource_type, location, is_resource=True)
+        self.scope = outer
 
     def element_object(
         self, value: Any, type_name: str, location: str, *, is_resource: bool = False
@@ -349,11 +391,36 @@ class Walker:
             if problem is not None:
                 diagnostics = problem[0].upper() + problem[1:]
                 self.report("value", diagnostics, child_location(location, name, index))
+            elif rule.value_set is not None and value not in rule.value_set.codes:
+                diagnostics = code_problem(value, rule.value_set)
+                self.report("code-invalid", diagnostics, child_location(location, name, index))
         elif rule.kind is Kind.COMPLEX:
-            self.element_object(value, rule.type_code, child_location(location, name, index))
+            where = child_location(location, name, index)
+            self.element_object(value, rule.type_code, where)
+            if rule.targets is not None and type(value) is dict:
+                self.check_target(value, rule.targets, where)
+            elif rule.value_set is not None and type(value) is dict:
+                self.check_codeable_concept(value, rule.value_set, where)
         else:
             contained = name == "contained"
             self.resource(value, child_location(location, name, index), contained=contained)
+
+    def check_target(self, value: dict[str, Any], targets: frozenset[str], location: str) -> None:
+        """A Reference must point to one of `targets`, where the type it points to is known."""
+        reference = value.get("reference")
+        if type(reference) is not str:
+            return
+        target = self.scope.target_type(reference)
+        if target is not None and target not in targets:
+            diagnostics = target_problem(reference, target, targets)
+            self.report("value", diagnostics, f"{location}.reference")
+
+    def check_codeable_concept(
+        self, value: dict[str, Any], value_set: ValueSet, location: str
+    ) -> None:
+        problem = codeable_concept_problem(value, value_set)
+        if problem is not None:
+            self.report("code-invalid", problem, location)
 
     def primitive_extensions(
         self, parent: dict[str, Any], name: str, value: Any, rule: ElementRule, location: str
@@ -415,7 +482,7 @@ def validate_resource(resource: Any, *, expected_type: str | None = None) -> Non
     when it is a resource that breaks the R4 structure.
     """
     resource_type = checked_resource_type(resource, expected_type)
-    walker = Walker(structure())
+    walker = Walker(structure(), ReferenceScope.of(resource, None))
     try:
         walker.element_object(resource, resource_type, resource_type, is_resource=True)
     except TooManyIssues:
