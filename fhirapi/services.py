@@ -15,9 +15,11 @@ from fhirapi.errors import (
     FhirError,
     InvalidResource,
     Issue,
+    MethodNotAllowed,
     PreconditionFailed,
     ResourceNotFound,
 )
+from fhirapi.smart.policy import FULL_ACCESS, AccessPolicy
 from fhirapi.store import reads, writes
 from fhirapi.store.models import ResourceVersion
 from fhirapi.store.patch import apply_fhirpath_patch, apply_json_patch
@@ -33,15 +35,23 @@ from fhirapi.store.validation import validate_resource
 from fhirapi.store.values import StoredResource, WriteOutcome
 
 JSON_PATCH = "application/json-patch+json"
+SERVER_WRITTEN_TYPES = frozenset({"AuditEvent"})  # the audit trail, fhirapi/audit
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a user of the EHR, an API client, or the system itself."""
+    """Who is acting: a user of the EHR, an API client, or the system itself. `policy` is what
+    they may do: a SMART token's scopes (fhirapi.smart.policy), or everything otherwise."""
 
     username: str = "system"
     client_id: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    policy: AccessPolicy = FULL_ACCESS
+
+    @property
+    def patient_id(self) -> str | None:
+        """The Patient a SMART patient-context token is bound to; None when not bound to one."""
+        return self.policy.patient_id
 
 
 SYSTEM = Actor()
@@ -58,6 +68,7 @@ class DeferredChecks:
 class FhirRepository:
     def __init__(self, *, actor: Actor = SYSTEM, lenient_references: bool | None = None) -> None:
         self.actor = actor
+        self.policy = actor.policy
         self.lenient_references = (
             settings.FHIR_LENIENT_REFERENCES if lenient_references is None else lenient_references
         )
@@ -67,16 +78,29 @@ class FhirRepository:
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource:
         require_resource_type(resource_type)
-        return reads.record_read(resource_type, resource_id)
+        self.policy.require("r", resource_type)
+        stored = reads.record_read(resource_type, resource_id)
+        self.policy.require_resource("r", stored.content)
+        return stored
 
     def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource:
         require_resource_type(resource_type)
-        return reads.version_read(resource_type, resource_id, version_id)
+        self.policy.require("r", resource_type)
+        stored = reads.version_read(resource_type, resource_id, version_id)
+        self.policy.require_resource("r", stored.content)
+        return stored
 
     def history(self, query: reads.HistoryQuery) -> reads.HistoryPage:
         if query.resource_type:
             require_resource_type(query.resource_type)
-        return reads.history_page(query)
+        if query.resource_id:
+            self.policy.require("r", query.resource_type)
+        else:
+            self.policy.require_whole_type(query.resource_type)
+        page = reads.history_page(query)
+        for stored in page.versions:
+            self.policy.require_resource("r", stored.content)
+        return page
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -89,6 +113,7 @@ class FhirRepository:
         resource_id: str | None = None,
     ) -> WriteOutcome:
         """Create with a server-assigned id (`resource_id` is for ids a transaction assigned)."""
+        self.policy.require_resource("c", resource)
         self.check(resource, resource_type)
         return writes.record_insert(resource, resource_id or writes.new_resource_id())
 
@@ -103,6 +128,7 @@ class FhirRepository:
             if self._deferred_checks is not None:
                 self._deferred_checks.label = label
             try:
+                self.policy.require_resource("c", resource)
                 self.check(resource, None)
             except FhirError as exc:
                 exc.label = label
@@ -114,7 +140,11 @@ class FhirRepository:
         self, resource: dict[str, Any], *, if_none_exist: str, resource_type: str | None = None
     ) -> WriteOutcome:
         """Create unless the query (If-None-Exist) matches: one match is returned unchanged."""
+        self.policy.require_resource("c", resource)
         self.check(resource, resource_type)
+        from fhirapi.search.engine import lock_query
+
+        lock_query(resource["resourceType"], parse_qsl(if_none_exist, keep_blank_values=True))
         matches = self.match(resource["resourceType"], if_none_exist)
         self.require_at_most_one(matches, if_none_exist)
         if matches:
@@ -131,9 +161,12 @@ class FhirRepository:
         if_match: int | None = None,
     ) -> WriteOutcome:
         """Update the one resource the query matches; create when none does (spec semantics)."""
+        self.policy.require_resource("u", resource)
         self.check(resource, resource_type)
         matches = self.match(resource_type, query)
         self.require_at_most_one(matches, query)
+        for stored in matches:
+            self.policy.require_resource("u", stored.content)
         body_id = resource.get("id")
         if matches:
             target = matches[0].resource_id
@@ -158,6 +191,8 @@ class FhirRepository:
         if not multiple:
             self.require_at_most_one(matches, query)
         for stored in matches:
+            self.policy.require_resource("d", stored.content)
+        for stored in matches:
             writes.record_delete(resource_type, stored.resource_id)
         return len(matches)
 
@@ -170,6 +205,7 @@ class FhirRepository:
         *,
         if_match: int | None = None,
     ) -> WriteOutcome:
+        self.policy.require_resource("u", resource)
         self.check(resource, resource_type)
         body_id = resource.get("id")
         if body_id is None:
@@ -183,6 +219,7 @@ class FhirRepository:
                 expression=[f"{resource_type}.id"],
             )
         require_valid_id(resource_id)
+        self._require_current("u", resource_type, resource_id)
         return writes.record_write(resource, resource_id, if_match=if_match)
 
     @transaction.atomic
@@ -196,15 +233,18 @@ class FhirRepository:
         if_match: int | None = None,
     ) -> WriteOutcome:
         require_resource_type(resource_type)
+        self.policy.require("u", resource_type)
         record = writes.record_for_update(resource_type, resource_id)
         if record is None:
             raise ResourceNotFound(f"{resource_type}/{resource_id} is not known")
+        self.policy.require_resource("u", record.content)
         if record.deleted:
             reads.record_read(resource_type, resource_id)  # raises ResourceGone
         if content_type == JSON_PATCH:
             patched = apply_json_patch(record.content, patch)
         else:
             patched = apply_fhirpath_patch(record.content, patch)
+        self.policy.require_resource("u", patched)
         self.check(patched, resource_type)
         return writes.record_write(
             patched, resource_id, if_match=if_match, method=ResourceVersion.Method.PATCH
@@ -215,6 +255,8 @@ class FhirRepository:
         self, resource_type: str, resource_id: str, *, if_match: int | None = None
     ) -> WriteOutcome:
         require_resource_type(resource_type)
+        self.policy.require("d", resource_type)
+        self._require_current("d", resource_type, resource_id)
         return writes.record_delete(resource_type, resource_id, if_match=if_match)
 
     @transaction.atomic
@@ -223,12 +265,23 @@ class FhirRepository:
     ) -> dict[str, Any]:
         """Change the current version's meta in place ($meta-add/$meta-delete: no new version)."""
         require_resource_type(resource_type)
+        self.policy.require("u", resource_type)
+        self._require_current("u", resource_type, resource_id)
         return writes.record_meta_change(resource_type, resource_id, change)
 
     def meta_summary(self, resource_type: str | None) -> dict[str, Any]:
         if resource_type is not None:
             require_resource_type(resource_type)
+        self.policy.require_whole_type(resource_type)
         return reads.meta_summary(resource_type)
+
+    def _require_current(self, permission: str, resource_type: str, resource_id: str) -> None:
+        """Refuse changing a resource whose current content the actor may not change (only
+        restricted actors pay for reading it)."""
+        if self.policy.restricted:
+            record = writes.record_for_update(resource_type, resource_id)
+            if record is not None:
+                self.policy.require_resource(permission, record.content)
 
     # -- bundles -------------------------------------------------------------------------------
 
@@ -268,16 +321,57 @@ class FhirRepository:
         from fhirapi.search.engine import find_matches
 
         require_resource_type(resource_type)
-        return find_matches(resource_type, parse_qsl(query, keep_blank_values=True), limit=limit)
+        matches = find_matches(resource_type, parse_qsl(query, keep_blank_values=True), limit=limit)
+        for stored in matches:
+            self.policy.require_visible(stored.content)
+        return matches
 
     def search_bundle(
-        self, resource_type: str | None, params: list[tuple[str, str]], *, base_url: str
+        self,
+        resource_type: str | None,
+        params: list[tuple[str, str]],
+        *,
+        base_url: str,
+        strict: bool = False,
     ) -> dict[str, Any]:
+        if resource_type is not None:
+            require_resource_type(resource_type)
+        params = self.policy.search_params(resource_type, params)
         from fhirapi.search.engine import search_bundle
+
+        bundle = search_bundle(
+            resource_type,
+            params,
+            base_url=base_url,
+            strict=strict,
+            compartment_patient=self.policy.search_compartment(resource_type),
+        )
+        return self.policy.visible_bundle(bundle)
+
+    def compartment_search(
+        self,
+        patient_id: str,
+        resource_type: str | None,
+        params: list[tuple[str, str]],
+        *,
+        base_url: str,
+        strict: bool = False,
+    ) -> dict[str, Any]:
+        """`Patient/[id]/[type]` (every type of the compartment when `resource_type` is None)."""
+        from fhirapi.search.engine import compartment_bundle
 
         if resource_type is not None:
             require_resource_type(resource_type)
-        return search_bundle(resource_type, params, base_url=base_url)
+        params = self.policy.search_params(resource_type, params)
+        bundle = compartment_bundle(
+            patient_id,
+            resource_type,
+            params,
+            base_url=base_url,
+            strict=strict,
+            compartment_patient=self.policy.search_compartment(resource_type),
+        )
+        return self.policy.visible_bundle(bundle)
 
     @staticmethod
     def require_at_most_one(matches: list[StoredResource], query: str) -> None:
@@ -300,6 +394,8 @@ class FhirRepository:
         if expected_type is not None:
             require_resource_type(expected_type)
         validate_resource(resource, expected_type=expected_type)
+        if resource["resourceType"] in SERVER_WRITTEN_TYPES:
+            raise MethodNotAllowed(f"{resource['resourceType']} is written by the server only")
         if self.lenient_references:
             return
         if self._deferred_checks is not None:

@@ -1,5 +1,7 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
+from fhirapi.audit import rest as audit
+from fhirapi.bulk import views as bulk
 from fhirapi.rest import capability, history, operations, views
 from fhirapi.rest.errors import fhir_not_found
 
@@ -10,6 +12,18 @@ OPERATION = r"\$(?P<operation>[a-z][a-z-]*)"
 urlpatterns = [
     re_path(r"^$", views.SystemView.as_view(), name="fhir-system"),
     re_path(r"^metadata/?$", capability.MetadataView.as_view(), name="fhir-metadata"),
+    # AuditEvent comes from the audit trail (fhirapi/audit), not the resource store: before TYPE.
+    re_path(r"^AuditEvent/?$", audit.AuditEventTypeView.as_view(), name="fhir-auditevent-search"),
+    re_path(
+        r"^AuditEvent/_search/?$", audit.AuditEventSearchView.as_view(), name="fhir-auditevent-post"
+    ),
+    re_path(
+        rf"^AuditEvent/{ID}/?$", audit.AuditEventInstanceView.as_view(), name="fhir-auditevent-read"
+    ),
+    re_path(r"^AuditEvent/", audit.AuditEventUnsupportedView.as_view()),
+    # Bulk Data (fhirapi/bulk): job status and files; $import also takes an NDJSON body.
+    path("bulk/", include("fhirapi.bulk.urls")),
+    re_path(r"^\$(?P<operation>import)/?$", bulk.ImportOperationView.as_view(), name="fhir-import"),
     re_path(rf"^{OPERATION}/?$", operations.OperationView.as_view(), name="fhir-op-system"),
     re_path(rf"^{TYPE}/{OPERATION}/?$", operations.OperationView.as_view(), name="fhir-op-type"),
     re_path(
@@ -19,6 +33,11 @@ urlpatterns = [
     re_path(rf"^{TYPE}/?$", views.TypeView.as_view(), name="fhir-type"),
     re_path(rf"^{TYPE}/_search/?$", views.SearchView.as_view(), name="fhir-search"),
     re_path(rf"^{TYPE}/_history/?$", history.HistoryView.as_view(), name="fhir-history-type"),
+    re_path(
+        rf"^Patient/{ID}/(?P<resource_type>[A-Z][A-Za-z]+|\*)/?$",
+        views.CompartmentView.as_view(),
+        name="fhir-compartment",
+    ),
     re_path(rf"^{TYPE}/{ID}/?$", views.InstanceView.as_view(), name="fhir-instance"),
     re_path(
         rf"^{TYPE}/{ID}/_history/?$", history.HistoryView.as_view(), name="fhir-history-instance"

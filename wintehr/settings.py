@@ -130,7 +130,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = WINTEHR_DATA_DIR / "staticfiles"
+STATIC_ROOT = envpath("WINTEHR_STATIC_ROOT", WINTEHR_DATA_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -150,7 +150,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes speak plain HTTP inside the network
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 WINTEHR_VERSION = "0.1.0"
@@ -196,3 +198,199 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# --- SMART on FHIR ---
+# The OAuth2/OpenID Connect authorization server for SMART apps (fhirapi/smart), its tokens'
+# place among the API's authentication classes, and CORS for the registered apps' origins.
+from fhirapi.smart.signing_key import oidc_private_key  # noqa: E402
+
+INSTALLED_APPS += ["corsheaders", "oauth2_provider", "fhirapi.smart"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware"),
+    "corsheaders.middleware.CorsMiddleware",
+)
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
+    0, "fhirapi.smart.authentication.SmartTokenAuthentication"
+)
+
+SMART_ACCESS_TOKEN_SECONDS = envint("SMART_ACCESS_TOKEN_SECONDS", 3600, minimum=60)
+SMART_REFRESH_TOKEN_SECONDS = envint("SMART_REFRESH_TOKEN_SECONDS", 90 * 24 * 3600, minimum=60)
+OIDC_RSA_PRIVATE_KEY = oidc_private_key(
+    envstr("OIDC_RSA_PRIVATE_KEY"), data_dir=WINTEHR_DATA_DIR, debug=DEBUG
+)
+# django-oauth-toolkit's models, named because fhirapi/smart's models refer to them.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER = {
+    "OAUTH2_SERVER_CLASS": "fhirapi.smart.server.SmartServer",
+    "OAUTH2_VALIDATOR_CLASS": "fhirapi.smart.validator.SmartOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "fhirapi.smart.scope_backend.SmartScopes",
+    "OIDC_ENABLED": bool(OIDC_RSA_PRIVATE_KEY),
+    "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY,
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ],
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": SMART_ACCESS_TOKEN_SECONDS,
+    "ID_TOKEN_EXPIRE_SECONDS": SMART_ACCESS_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": SMART_REFRESH_TOKEN_SECONDS,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
+
+# CORS only for the origins of registered SMART apps' redirect URIs (fhirapi/smart/cors.py).
+CORS_URLS_REGEX = r"^/(fhir/|auth/(token|introspect|revoke)$)"
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-modified-since",
+    "if-none-exist",
+    "if-none-match",
+    "prefer",
+    "x-request-id",
+]
+CORS_EXPOSE_HEADERS = ["content-location", "etag", "last-modified", "location", "x-request-id"]
+
+# --- Sign-in, roles and audit ---
+# Sign-in pages (clinical/accounts), lock-out after failed sign-ins (django-axes), the optional
+# TOTP second factor that a role can require (django-otp), idle session expiry, the audit trail
+# (fhirapi/audit), the admin site for the admin role, the Content-Security-Policy of the pages and
+# the API's rate limit.
+from datetime import timedelta  # noqa: E402
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (
+    "clinical.accounts.admin_apps.WintehrAdminConfig"
+)
+INSTALLED_APPS += ["fhirapi.audit", "django_otp", "django_otp.plugins.otp_totp", "axes", "csp"]
+
+
+def _middleware_after(anchor: str, *names: str) -> None:
+    at = MIDDLEWARE.index(anchor) + 1
+    MIDDLEWARE[at:at] = names
+
+
+_middleware_after(
+    "wintehr.request_id.RequestIdMiddleware", "fhirapi.audit.origin.RequestOriginMiddleware"
+)
+_middleware_after("django.middleware.security.SecurityMiddleware", "csp.middleware.CSPMiddleware")
+_middleware_after(
+    "django.contrib.auth.middleware.AuthenticationMiddleware", "django_otp.middleware.OTPMiddleware"
+)
+_middleware_after(
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "clinical.accounts.middleware.IdleTimeoutMiddleware",
+    "clinical.accounts.middleware.SecondFactorMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
+AUTHENTICATION_BACKENDS.insert(0, "clinical.accounts.backends.LockoutBackend")
+
+if DEBUG:  # pages link static files; unhashed names need no collectstatic manifest (tests)
+    STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "account"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_IDLE_TIMEOUT_MINUTES = envint("SESSION_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
+BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 60, minimum=1)
+AUDIT_SYNCHRONOUS_COMMIT = envbool("AUDIT_SYNCHRONOUS_COMMIT", False)  # fhirapi/audit/services.py
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
+OTP_TOTP_ISSUER = "WintEHR"
+
+# Lock-out: per username and address together, so a shared ward address cannot lock others out.
+AXES_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("SIGNIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "wintehr.client_ip.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail
+AXES_VERBOSE = False
+
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "wintehr@localhost")
+
+# No form-action: browsers apply it to the redirect after the SMART consent form.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 100_000, minimum=0)
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["fhirapi.rest.throttling.PerUserRateThrottle"]
+
+# --- Import and export ---
+# Bulk Data $export/$import, `manage.py import_fhir` / `export_fhir` (fhirapi/bulk) and the demo
+# population `make run` loads into an empty store (fhirapi/demo).
+INSTALLED_APPS += ["fhirapi.bulk"]
+FHIR_EXPORT_DIR = WINTEHR_DATA_DIR / "exports"
+FHIR_EXPORT_RETENTION_HOURS = envint("FHIR_EXPORT_RETENTION_HOURS", 24, minimum=1)
+FHIR_IMPORT_DIR = envpath("FHIR_IMPORT_DIR", WINTEHR_DATA_DIR / "imports")
+FHIR_IMPORT_MAX_ARCHIVE_BYTES = envint("FHIR_IMPORT_MAX_ARCHIVE_BYTES", 8 * 1024**3, minimum=1)
+FHIR_IMPORT_MAX_ARCHIVE_ENTRIES = envint("FHIR_IMPORT_MAX_ARCHIVE_ENTRIES", 100_000, minimum=1)
+WINTEHR_DEMO_PATIENTS = envint("WINTEHR_DEMO_PATIENTS", 25, minimum=0)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "fhir-exports-expire": {"task": "fhirapi.bulk.tasks.exports_expire", "schedule": 3600.0},
+}
+
+# --- Imaging ---
+# DICOM ingest, DICOMweb (/dicomweb), rendering and the viewer (imaging/). DICOM files go to the
+# `dicom` storage backend (any Django storage; files on disk by default), rendered frames to a
+# disk cache; IMAGING_PACS_URL names a remote DICOMweb PACS besides those set up in the admin.
+IMAGING_DICOM_DIR = envpath("IMAGING_DICOM_DIR", WINTEHR_DATA_DIR / "dicom")
+STORAGES["dicom"] = {
+    "BACKEND": envstr("IMAGING_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": {"location": IMAGING_DICOM_DIR},
+}
+IMAGING_RENDER_CACHE_DIR = envpath(
+    "IMAGING_RENDER_CACHE_DIR", WINTEHR_DATA_DIR / "cache" / "rendered"
+)
+IMAGING_DICOMWEB_URL = envstr(
+    "IMAGING_DICOMWEB_URL", FHIR_BASE_URL.removesuffix("/fhir") + "/dicomweb"
+).rstrip("/")
+IMAGING_PACS_URL = envurl("IMAGING_PACS_URL", schemes={"http", "https"})
+IMAGING_MAX_UPLOAD_BYTES = envint("IMAGING_MAX_UPLOAD_BYTES", 2 * 1024**3, minimum=1024)
+IMAGING_MAX_ARCHIVE_ENTRIES = envint("IMAGING_MAX_ARCHIVE_ENTRIES", 20_000, minimum=1)
+IMAGING_QIDO_MAX_RESULTS = envint("IMAGING_QIDO_MAX_RESULTS", 1000, minimum=1)
+IMAGING_AUDIT_WINDOW_SECONDS = envint("IMAGING_AUDIT_WINDOW_SECONDS", 300, minimum=0)
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("IMAGING_MAX_UPLOAD_FILES", 2000, minimum=1)
+
+# --- CDS Hooks ---
+# CDS Hooks 2.0 services at /cds-services, rule pages at /cds/rules/, and the workspace's client
+# (cds/). Callers sign requests with JWTs of registered CdsClients unless unsigned calls are allowed.
+from wintehr.env import envfloat  # noqa: E402
+
+CDS_HOOKS_ALLOW_UNSIGNED = envbool("CDS_HOOKS_ALLOW_UNSIGNED", False)
+CDS_HOOKS_TIME_BUDGET_SECONDS = envfloat("CDS_HOOKS_TIME_BUDGET_SECONDS", 2.0, minimum=0.1)
+CDS_HOOKS_BASE_URL = envstr("CDS_HOOKS_BASE_URL", "").rstrip("/")  # public origin, for JWT aud
+CDS_HOOKS_CLIENT_ISSUER = envstr(
+    "CDS_HOOKS_CLIENT_ISSUER", CDS_HOOKS_BASE_URL or FHIR_BASE_URL.removesuffix("/fhir")
+).rstrip("/")

@@ -7,5 +7,12 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("clinical.accounts.urls")),
+    path("charts/", include("clinical.chart_access.urls")),
+    path("", include("clinical.urls")),  # the workspace: / (home), /patients/, /chart/...
+    path("", include("fhirapi.smart.urls")),  # SMART authorization server; before /fhir
     re_path(r"^fhir/?", include("fhirapi.urls")),
+    path("", include("cds.urls")),  # CDS Hooks: /cds-services, /cds/rules/
+    path("", include("imaging.dicomweb.urls")),  # DICOMweb: /dicomweb/..., WADO-URI: /wado
+    path("imaging/", include("imaging.urls")),
 ]

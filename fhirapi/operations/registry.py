@@ -2,8 +2,8 @@
 it here; the REST layer routes `[base]/$op`, `[type]/$op` and `[type]/[id]/$op` through this table,
 and the CapabilityStatement lists what is registered."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from fhirapi.errors import MethodNotAllowed, ResourceNotFound
@@ -19,12 +19,16 @@ class Invocation:
     body: Any  # the parsed JSON body of a POST, or None
     params: list[tuple[str, str]]  # query parameters
     base_url: str
+    user: Any = None  # the authenticated Django user ($export's jobs belong to them)
+    headers: Mapping[str, str] = field(default_factory=dict)  # the request's (Prefer, ...)
+    url: str = ""  # the full request URL
 
 
 @dataclass(frozen=True)
 class OperationResult:
-    body: dict[str, Any]
+    body: dict[str, Any] | None  # None: no body (an async kick-off's 202)
     status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from fhirapi.audit.rest import audit_event_capability
 from fhirapi.operations.registry import OPERATIONS, Operation
 from fhirapi.rest.responses import fhir_base
 from fhirapi.rest.views import FhirView
 from fhirapi.search.capability import search_capability
+from fhirapi.smart.discovery import capability_security
 from fhirapi.store.resource_types import RESOURCE_TYPES
 
 TYPE_INTERACTIONS = [
@@ -31,9 +33,12 @@ SYSTEM_INTERACTIONS = ["transaction", "batch", "search-system", "history-system"
 
 class MetadataView(FhirView):
     permission_classes = [AllowAny]
+    audited = False  # the CapabilityStatement holds no patient data
 
     def get(self, request: Request) -> Response:
-        return Response(capability_statement(fhir_base(request)))
+        statement = capability_statement(fhir_base(request))
+        statement["rest"][0]["security"] = capability_security(request)
+        return Response(statement)
 
 
 def capability_statement(base_url: str) -> dict[str, Any]:
@@ -60,6 +65,8 @@ def capability_statement(base_url: str) -> dict[str, Any]:
 
 
 def _resource(resource_type: str) -> dict[str, Any]:
+    if resource_type == "AuditEvent":
+        return audit_event_capability()
     capability = search_capability(resource_type)
     return {
         "type": resource_type,

@@ -28,6 +28,9 @@ class OperationView(FhirView):
             body=body,
             params=query_pairs(request),
             base_url=fhir_base(request),
+            user=request.user,
+            headers=request.headers,
+            url=request.build_absolute_uri(),
         )
         result = registry.invoke(operation, invocation)
-        return Response(result.body, status=result.status)
+        return Response(result.body, status=result.status, headers=result.headers)

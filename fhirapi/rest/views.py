@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from fhirapi.audit.rest_events import audit_rest_request
 from fhirapi.errors import BadRequest, Issue, ResourceNotFound, operation_outcome
 from fhirapi.rest.errors import fhir_exception_handler
 from fhirapi.rest.negotiation import (
@@ -25,7 +26,8 @@ from fhirapi.rest.negotiation import (
     require_json_content_type,
 )
 from fhirapi.rest.responses import fhir_base, prefer, read_response, write_response
-from fhirapi.services import Actor, FhirRepository
+from fhirapi.services import FhirRepository
+from fhirapi.smart.authentication import request_actor
 from fhirapi.store.values import parse_etag
 
 
@@ -34,12 +36,19 @@ class FhirView(APIView):
     renderer_classes = [FhirJsonRenderer]
     content_negotiation_class = FhirContentNegotiation
     permission_classes = [IsAuthenticated]
+    audited = True  # one audit record per request, refused ones too (fhirapi/audit)
 
     def get_exception_handler(self):
         return fhir_exception_handler
 
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.audited:
+            audit_rest_request(request, response, kwargs)
+        return response
+
     def repository(self, request: Request) -> FhirRepository:
-        return FhirRepository(actor=Actor(username=request.user.get_username()))
+        return FhirRepository(actor=request_actor(request))
 
     def body(self, request: Request, allowed: set[str] = JSON_TYPES):
         require_json_content_type(request, allowed)
@@ -56,7 +65,7 @@ class SystemView(FhirView):
     def get(self, request: Request) -> Response:
         return Response(
             self.repository(request).search_bundle(
-                None, query_pairs(request), base_url=fhir_base(request)
+                None, query_pairs(request), base_url=fhir_base(request), strict=strict(request)
             )
         )
 
@@ -82,7 +91,10 @@ class TypeView(FhirView):
     def get(self, request: Request, resource_type: str) -> Response:
         return Response(
             self.repository(request).search_bundle(
-                resource_type, query_pairs(request), base_url=fhir_base(request)
+                resource_type,
+                query_pairs(request),
+                base_url=fhir_base(request),
+                strict=strict(request),
             )
         )
 
@@ -130,13 +142,33 @@ class SearchView(FhirView):
         ]
         return Response(
             self.repository(request).search_bundle(
-                resource_type, pairs, base_url=fhir_base(request)
+                resource_type, pairs, base_url=fhir_base(request), strict=strict(request)
             )
         )
 
 
 def query_pairs(request: Request) -> list[tuple[str, str]]:
     return parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
+
+
+def strict(request: Request) -> bool:
+    """`Prefer: handling=strict`: refuse unknown search parameters instead of ignoring them."""
+    return prefer(request).get("handling") == "strict"
+
+
+class CompartmentView(FhirView):
+    """[base]/Patient/[id]/[type] and [base]/Patient/[id]/*: search in a Patient's compartment."""
+
+    def get(self, request: Request, resource_id: str, resource_type: str) -> Response:
+        return Response(
+            self.repository(request).compartment_search(
+                resource_id,
+                None if resource_type == "*" else resource_type,
+                query_pairs(request),
+                base_url=fhir_base(request),
+                strict=strict(request),
+            )
+        )
 
 
 class InstanceView(FhirView):

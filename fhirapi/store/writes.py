@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fhirapi.errors import ResourceNotFound, VersionConflict
+from fhirapi.search.indexing import index_records, reindex_record, unindex_record
+from fhirapi.store.bulk_copy import records_copy, versions_copy
 from fhirapi.store.events import ResourceChanged, announce_on_commit
 from fhirapi.store.models import ResourceRecord, ResourceVersion
 from fhirapi.store.values import StoredResource, WriteOutcome
@@ -71,12 +73,13 @@ def record_insert(resource: dict[str, Any], resource_id: str) -> WriteOutcome:
         content=content,
     )
     _version_insert(record, ResourceVersion.Method.CREATE)
+    index_records([record])
     announce_on_commit(ResourceChanged(record.resource_type, resource_id, 1, "create"))
     return WriteOutcome(stored_from(record), created=True)
 
 
 def records_insert_many(resources: list[tuple[dict[str, Any], str]]) -> list[WriteOutcome]:
-    """Insert version 1 of many new resources in two statements (the bulk path of transactions)."""
+    """Insert version 1 of many new resources by COPY (the bulk path of transactions)."""
     now = now_in_milliseconds()
     records = [
         ResourceRecord(
@@ -88,10 +91,9 @@ def records_insert_many(resources: list[tuple[dict[str, Any], str]]) -> list[Wri
         )
         for resource, resource_id in resources
     ]
-    ResourceRecord.objects.bulk_create(records)
-    ResourceVersion.objects.bulk_create(
-        [_version_of(record, ResourceVersion.Method.CREATE) for record in records]
-    )
+    records_copy(records)
+    index_records(records)
+    versions_copy([_version_of(record, ResourceVersion.Method.CREATE) for record in records])
     for record in records:
         announce_on_commit(ResourceChanged(record.resource_type, record.resource_id, 1, "create"))
     return [WriteOutcome(stored_from(record), created=True) for record in records]
@@ -143,6 +145,7 @@ def record_delete(
     record.content = None
     record.save(update_fields=["version_id", "last_updated", "deleted", "content"])
     _version_insert(record, ResourceVersion.Method.DELETE)
+    unindex_record(record.pk)
     announce_on_commit(ResourceChanged(resource_type, resource_id, record.version_id, "delete"))
     return WriteOutcome(stored_from(record))
 
@@ -156,6 +159,7 @@ def record_meta_change(
     meta = change(dict(record.content.get("meta", {})))
     record.content = {**record.content, "meta": meta}
     record.save(update_fields=["content"])
+    reindex_record(record)
     ResourceVersion.objects.filter(record=record, version_id=record.version_id).update(
         content=record.content
     )
@@ -170,6 +174,7 @@ def _record_replace(record: ResourceRecord, resource: dict[str, Any], method: st
     record.content = stamp(resource, record.resource_id, record.version_id, now)
     record.save(update_fields=["version_id", "last_updated", "deleted", "content"])
     _version_insert(record, method)
+    reindex_record(record)
     announce_on_commit(
         ResourceChanged(record.resource_type, record.resource_id, record.version_id, "update")
     )

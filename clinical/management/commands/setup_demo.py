@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from clinical.demo import demo_users_ensure
+from fhirapi.demo.loader import demo_population_ensure
 
 
 class Command(BaseCommand):
@@ -18,3 +19,6 @@ class Command(BaseCommand):
         for login in logins:
             self.stdout.write(f"  {login.username:<20} {login.password:<28} {login.role}")
         self.stdout.write("")
+        population = demo_population_ensure(patients=settings.WINTEHR_DEMO_PATIENTS)
+        if population is not None:
+            self.stdout.write(population.line() + "\n")

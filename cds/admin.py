@@ -1,0 +1,31 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from cds.external import external_discovery_refresh
+from cds.models import CardFeedback, CdsClient, ExternalCdsService
+
+
+@admin.register(CdsClient)
+class CdsClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "issuer", "jwks_url", "enabled"]
+    list_filter = ["enabled"]
+
+
+@admin.register(ExternalCdsService)
+class ExternalCdsServiceAdmin(admin.ModelAdmin):
+    list_display = ["title", "base_url", "enabled", "discovered_at", "last_error"]
+    readonly_fields = ["services", "discovered_at", "last_error"]
+    actions = ["refresh_discovery"]
+
+    @admin.action(description="Fetch discovery now")
+    def refresh_discovery(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for provider in queryset:
+            external_discovery_refresh(provider=provider)
+        messages.info(request, f"Refreshed {queryset.count()} provider(s).")
+
+
+@admin.register(CardFeedback)
+class CardFeedbackAdmin(admin.ModelAdmin):
+    list_display = ["service_id", "card_uuid", "outcome", "rule", "outcome_timestamp"]
+    list_filter = ["outcome", "service_id"]

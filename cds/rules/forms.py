@@ -1,0 +1,125 @@
+"""The rule editing form: conditions and the suggestion as JSON, the card as fields; every error
+from the rule checks is shown on the field it concerns."""
+
+import json
+from typing import Any
+
+from django import forms
+
+from cds.cards import INDICATORS, LINK_TYPES, SUMMARY_MAX
+from cds.models.rules import HOOK_CHOICES, RuleVersion
+from cds.rules.card_template import check_card_template
+from cds.rules.conditions import RuleDefinitionError, parse_conditions
+from cds.rules.services import RuleContent
+
+CONDITIONS_HELP = (
+    'A JSON list; all must hold. Types: age {"min","max"}, sex {"value"}, condition {"codes"} or '
+    '{"valueSet"}, lab {"code","operator","value","maxAgeDays"} (operator "missing" for no '
+    'recent result), medication {"codes"} or {"class"}, allergy {"codes"} or {"class"}; '
+    'any may add "negate": true.'
+)
+
+
+class RuleForm(forms.Form):
+    slug = forms.SlugField(max_length=80, help_text="The service id will be rule-<slug>")
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    hook = forms.ChoiceField(choices=HOOK_CHOICES)
+    conditions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}), help_text=CONDITIONS_HELP
+    )
+    indicator = forms.ChoiceField(choices=[(i, i) for i in INDICATORS])
+    summary = forms.CharField(max_length=SUMMARY_MAX)
+    detail = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    suggestion = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text='Optional JSON: {"label": "...", "actions": [{"type": "create", "description": '
+        '"...", "resource": {...}}]}; strings may use {{context.patientId}}.',
+    )
+    link_label = forms.CharField(max_length=200, required=False)
+    link_url = forms.CharField(max_length=500, required=False)
+    link_type = forms.ChoiceField(choices=[(t, t) for t in LINK_TYPES], initial="absolute")
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["slug"]
+
+    def clean_conditions(self) -> list[dict[str, Any]]:
+        raw = _json(self.cleaned_data["conditions"])
+        try:
+            parse_conditions(raw)
+        except RuleDefinitionError as exc:
+            raise forms.ValidationError(exc.errors) from None
+        return raw
+
+    def clean_suggestion(self) -> dict[str, Any] | None:
+        text = self.cleaned_data["suggestion"].strip()
+        return _json(text) if text else None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            check_card_template(self.card_template())
+        except RuleDefinitionError as exc:
+            raise forms.ValidationError(exc.errors) from None
+        return cleaned
+
+    def card_template(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        card: dict[str, Any] = {"indicator": data["indicator"], "summary": data["summary"]}
+        if data.get("detail"):
+            card["detail"] = data["detail"]
+        if data.get("suggestion"):
+            card["suggestion"] = data["suggestion"]
+        if data.get("link_url"):
+            card["link"] = {
+                "label": data.get("link_label") or data["link_url"],
+                "url": data["link_url"],
+                "type": data["link_type"],
+            }
+        return card
+
+    def content(self) -> RuleContent:
+        data = self.cleaned_data
+        return RuleContent(
+            title=data["title"],
+            description=data["description"],
+            hook=data["hook"],
+            conditions=data["conditions"],
+            card=self.card_template(),
+        )
+
+
+def initial_from_version(version: RuleVersion) -> dict[str, Any]:
+    card = version.card
+    link = card.get("link") or {}
+    return {
+        "title": version.title,
+        "description": version.description,
+        "hook": version.hook,
+        "conditions": json.dumps(version.conditions, indent=2),
+        "indicator": card.get("indicator"),
+        "summary": card.get("summary"),
+        "detail": card.get("detail", ""),
+        "suggestion": json.dumps(card["suggestion"], indent=2) if card.get("suggestion") else "",
+        "link_label": link.get("label", ""),
+        "link_url": link.get("url", ""),
+        "link_type": link.get("type", "absolute"),
+    }
+
+
+class TryForm(forms.Form):
+    patient_id = forms.RegexField(
+        regex=r"^[A-Za-z0-9\-.]{1,64}$", label="Patient id", help_text="A Patient's FHIR id"
+    )
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise forms.ValidationError(f"not valid JSON: {exc}") from None

@@ -1,0 +1,55 @@
+"""Reads for the rule pages: rules with their latest version and feedback figures."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from cds.models import CardFeedback, IssuedCard, Rule, RuleVersion
+from cds.rules.engine import latest_versions
+
+
+@dataclass(frozen=True)
+class RuleSummary:
+    rule: Rule
+    version: RuleVersion
+    issued: int
+    accepted: int
+    overridden: int
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted cards over cards with feedback (accepted or overridden); None without any."""
+        answered = self.accepted + self.overridden
+        return self.accepted / answered if answered else None
+
+
+def rule_summaries() -> list[RuleSummary]:
+    issued = dict(
+        IssuedCard.objects.filter(rule_version__isnull=False)
+        .values_list("rule_version__rule_id")
+        .annotate(n=Count("uuid"))
+    )
+    outcomes: dict[tuple[int, str], int] = {
+        (rule_id, outcome): n
+        for rule_id, outcome, n in CardFeedback.objects.filter(rule__isnull=False)
+        .values_list("rule_id", "outcome")
+        .annotate(n=Count("card_uuid", distinct=True))
+    }
+    return [
+        RuleSummary(
+            rule=version.rule,
+            version=version,
+            issued=issued.get(version.rule_id, 0),
+            accepted=outcomes.get((version.rule_id, "accepted"), 0),
+            overridden=outcomes.get((version.rule_id, "overridden"), 0),
+        )
+        for version in sorted(latest_versions(enabled_only=False), key=lambda v: v.rule.slug)
+    ]
+
+
+def rule_by_slug(slug: str) -> Rule | None:
+    return Rule.objects.filter(slug=slug).first()
+
+
+def rule_latest_version(rule: Rule) -> RuleVersion:
+    return rule.versions.order_by("-number").first()

@@ -1,0 +1,64 @@
+"""Writes on rules: each is atomic, keyword-only, and records who acted (the version's author)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+
+from cds.models import Rule, RuleVersion
+from cds.rules.card_template import check_card_template
+from cds.rules.conditions import parse_conditions
+
+
+@dataclass(frozen=True)
+class RuleContent:
+    title: str
+    description: str
+    hook: str
+    conditions: list[dict[str, Any]]
+    card: dict[str, Any]
+
+
+@transaction.atomic
+def rule_create(*, slug: str, content: RuleContent, acting_user: AbstractBaseUser) -> Rule:
+    rule = Rule(slug=slug)
+    rule.full_clean()
+    rule.save()
+    _add_version(rule, content, acting_user)
+    return rule
+
+
+@transaction.atomic
+def rule_update(*, rule: Rule, content: RuleContent, acting_user: AbstractBaseUser) -> RuleVersion:
+    """A new version with the content; earlier versions stay, so issued cards keep their source."""
+    Rule.objects.select_for_update().filter(pk=rule.pk).first()
+    version = _add_version(rule, content, acting_user)
+    rule.save(update_fields=["updated_at"])
+    return version
+
+
+@transaction.atomic
+def rule_set_enabled(*, rule: Rule, enabled: bool, acting_user: AbstractBaseUser) -> None:
+    rule.enabled = enabled
+    rule.save(update_fields=["enabled", "updated_at"])
+
+
+def _add_version(rule: Rule, content: RuleContent, acting_user: AbstractBaseUser) -> RuleVersion:
+    parse_conditions(content.conditions)
+    check_card_template(content.card)
+    latest = rule.versions.aggregate(n=Max("number"))["n"] or 0
+    version = RuleVersion(
+        rule=rule,
+        number=latest + 1,
+        title=content.title,
+        description=content.description,
+        hook=content.hook,
+        conditions=content.conditions,
+        card=content.card,
+        created_by=acting_user,
+    )
+    version.full_clean()
+    version.save()
+    return version

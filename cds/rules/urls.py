@@ -1,0 +1,11 @@
+from django.urls import path
+
+from cds.rules import views
+
+urlpatterns = [
+    path("", views.rule_list, name="cds-rule-list"),
+    path("new/", views.rule_new, name="cds-rule-new"),
+    path("<slug:slug>/", views.rule_edit, name="cds-rule-edit"),
+    path("<slug:slug>/try/", views.rule_try, name="cds-rule-try"),
+    path("<slug:slug>/toggle/", views.rule_toggle, name="cds-rule-toggle"),
+]

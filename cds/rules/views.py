@@ -1,0 +1,91 @@
+"""The rule pages under /cds/rules/: list with acceptance rates, create, edit (a new version),
+try against a patient, enable/disable. Only for users with cds.manage_rules."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cds.models import Rule
+from cds.rules import selectors
+from cds.rules.engine import try_rule
+from cds.rules.forms import RuleForm, TryForm, initial_from_version
+from cds.rules.services import rule_create, rule_set_enabled, rule_update
+
+MANAGE = "cds.manage_rules"
+
+
+def _rule(slug: str) -> Rule:
+    rule = selectors.rule_by_slug(slug)
+    if rule is None:
+        raise Http404("no such rule")
+    return rule
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+def rule_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "cds/rules/list.html", {"summaries": selectors.rule_summaries()})
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def rule_new(request: HttpRequest) -> HttpResponse:
+    form = RuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if selectors.rule_by_slug(form.cleaned_data["slug"]):
+            form.add_error("slug", "a rule with this slug exists")
+        else:
+            rule = rule_create(
+                slug=form.cleaned_data["slug"], content=form.content(), acting_user=request.user
+            )
+            messages.success(request, f"Rule {rule.slug} created (disabled until you enable it).")
+            return redirect("cds-rule-edit", slug=rule.slug)
+    return render(request, "cds/rules/form.html", {"form": form, "rule": None})
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    rule = _rule(slug)
+    latest = selectors.rule_latest_version(rule)
+    form = RuleForm(request.POST or None, initial=initial_from_version(latest), editing=True)
+    if request.method == "POST" and form.is_valid():
+        version = rule_update(rule=rule, content=form.content(), acting_user=request.user)
+        messages.success(request, f"Saved as version {version.number}.")
+        return redirect("cds-rule-edit", slug=rule.slug)
+    versions = rule.versions.select_related("created_by")
+    context = {"form": form, "rule": rule, "versions": versions}
+    return render(request, "cds/rules/form.html", context)
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def rule_try(request: HttpRequest, slug: str) -> HttpResponse:
+    rule = _rule(slug)
+    version = selectors.rule_latest_version(rule)
+    form = TryForm(request.POST or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        outcome = try_rule(
+            version=version,
+            patient_id=form.cleaned_data["patient_id"],
+            username=request.user.get_username(),
+        )
+    context = {"rule": rule, "version": version, "form": form, "outcome": outcome}
+    return render(request, "cds/rules/try.html", context)
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+@require_POST
+def rule_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+    rule = _rule(slug)
+    rule_set_enabled(rule=rule, enabled=not rule.enabled, acting_user=request.user)
+    state = "enabled" if rule.enabled else "disabled"
+    messages.success(request, f"Rule {rule.slug} {state}.")
+    return redirect("cds-rule-list")

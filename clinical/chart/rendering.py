@@ -1,0 +1,53 @@
+"""One view serves a chart tab as a page and as a fragment: the page is the header plus the
+chart body (tabs and panel); HTMX tab switches and form posts swap only the body."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from clinical.chart.header import chart_header
+from clinical.chart.services import Chart
+from clinical.workspace_http import private_page, wants_fragment
+
+CHART_BODY = "chart-body"
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    url_name: str
+
+
+TABS = (
+    Tab("summary", "Summary", "chart-summary"),
+    Tab("vitals", "Vitals", "chart-vitals"),
+    Tab("medications", "Medications", "chart-medications"),
+    Tab("orders", "Orders", "chart-orders"),
+    Tab("notes", "Notes", "chart-notes"),
+    Tab("results", "Results", "chart-results"),
+    Tab("problems", "Problems", "chart-problems"),
+    Tab("allergies", "Allergies", "chart-allergies"),
+    Tab("encounters", "Encounters", "chart-encounters"),
+    Tab("imaging", "Imaging", "chart-imaging"),
+    Tab("timeline", "Timeline", "chart-timeline"),
+)
+
+
+def render_chart(
+    request: HttpRequest,
+    chart: Chart,
+    *,
+    tab: str,
+    panel: str,
+    context: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """`panel` is the tab's fragment template (clinical/_<tab>.html)."""
+    data = {"chart": chart, "tab": tab, "tabs": TABS, "panel": panel, **(context or {})}
+    if wants_fragment(request, CHART_BODY):
+        return private_page(render(request, "clinical/_chart_body.html", data, status=status))
+    data["header"] = chart_header(user=request.user, chart=chart)
+    return private_page(render(request, "clinical/chart.html", data, status=status))

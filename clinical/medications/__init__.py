@@ -1,0 +1,1 @@
+"""Medications: active and past MedicationRequests; stopping one with a reason."""

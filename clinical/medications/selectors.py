@@ -1,0 +1,72 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from clinical.fhir.display import concept_text, parse_datetime
+from clinical.fhir.reads import Resource, belongs_to, read, search
+
+ACTIVE = ("active", "on-hold")
+PAST = ("stopped", "completed", "cancelled", "entered-in-error")
+
+
+@dataclass(frozen=True)
+class MedicationRow:
+    request_id: str
+    name: str
+    dosage: str
+    status: str
+    status_reason: str
+    intent: str
+    authored: datetime | None
+    requester: str
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+def medication_name(request: Resource) -> str:
+    if "medicationCodeableConcept" in request:
+        return concept_text(request["medicationCodeableConcept"], "unnamed medication")
+    return (request.get("medicationReference") or {}).get("display", "unnamed medication")
+
+
+def dosage_text(request: Resource) -> str:
+    parts = []
+    for dosage in request.get("dosageInstruction") or []:
+        if dosage.get("text"):
+            parts.append(dosage["text"])
+    return "; ".join(parts)
+
+
+def medication_row(request: Resource) -> MedicationRow:
+    return MedicationRow(
+        request_id=request["id"],
+        name=medication_name(request),
+        dosage=dosage_text(request),
+        status=request.get("status", ""),
+        status_reason=concept_text(request.get("statusReason")),
+        intent=request.get("intent", ""),
+        authored=parse_datetime(request.get("authoredOn")),
+        requester=(request.get("requester") or {}).get("display", ""),
+    )
+
+
+def patient_medications(
+    *, user: AbstractBaseUser, patient_id: str, statuses: tuple[str, ...]
+) -> list[MedicationRow]:
+    found = search(
+        user,
+        "MedicationRequest",
+        [("patient", patient_id), ("status", ",".join(statuses)), ("_sort", "-authoredon")],
+        count=300,
+    )
+    return [medication_row(r) for r in found]
+
+
+def patient_medication_request(
+    *, user: AbstractBaseUser, patient_id: str, request_id: str
+) -> Resource | None:
+    request = read(user, "MedicationRequest", request_id)
+    return request if belongs_to(request, patient_id) else None

@@ -1,0 +1,4 @@
+from clinical.accounts.models import AccessRight, RolePolicy
+from clinical.chart_access.models import GlassBreak, RestrictedChart
+
+__all__ = ["AccessRight", "GlassBreak", "RestrictedChart", "RolePolicy"]

@@ -1,0 +1,1 @@
+"""Problems: the patient's Conditions (problem-list items): add, edit, resolve."""

@@ -1,0 +1,1 @@
+"""Vital signs: the table, SVG trend charts, and recording a new set."""

@@ -1,0 +1,85 @@
+"""Writing the audit trail. Every access to patient data and every security event goes through
+audit_record; rows are never changed afterwards (see models.py).
+
+A record written on its own (a FHIR request's, after the response is made) does not wait for its
+commit to reach the disk unless AUDIT_SYNCHRONOUS_COMMIT is on: waiting would double the time of a
+read. PostgreSQL then never corrupts the table, but a crash of the database server itself can lose
+the records of its last fraction of a second. Records written inside a caller's transaction (break
+the glass, restrict a chart) commit with it, as it commits.
+"""
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fhirapi.audit.events import AuditFacts, AuditKind, audit_event
+from fhirapi.audit.models import AuditRecord
+from fhirapi.audit.origin import RequestOrigin, current_origin
+
+SUCCESS = AuditRecord.Outcome.SUCCESS
+MINOR_FAILURE = AuditRecord.Outcome.MINOR_FAILURE
+SERIOUS_FAILURE = AuditRecord.Outcome.SERIOUS_FAILURE
+
+
+def outcome_for_status(status: int) -> str:
+    if status < 400:
+        return SUCCESS
+    return MINOR_FAILURE if status < 500 else SERIOUS_FAILURE
+
+
+def audit_record(
+    *,
+    kind: AuditKind,
+    username: str,
+    outcome: str = SUCCESS,
+    patient_id: str = "",
+    resource_type: str = "",
+    resource_id: str = "",
+    query: str = "",
+    description: str = "",
+    purpose: str = "",
+    client_id: str = "",
+    origin: RequestOrigin | None = None,
+) -> AuditRecord:
+    """Append one record. `origin` defaults to the request being handled (address, request id);
+    `purpose` is a break-the-glass reason; `query` a search's query string."""
+    origin = origin or current_origin()
+    facts = AuditFacts(  # cut to the columns' sizes: usernames of failed sign-ins are anything
+        kind=kind,
+        recorded_at=timezone.now(),
+        username=username[:150],
+        outcome=outcome,
+        client_id=client_id[:100],
+        source_ip=origin.source_ip,
+        request_id=origin.request_id[:128],
+        patient_id=patient_id[:64],
+        resource_type=resource_type[:64],
+        resource_id=resource_id[:64],
+        query=query[:4000],
+        description=description[:1000],
+        purpose=purpose[:1000],
+    )
+    if connection.in_atomic_block:  # the caller's transaction decides how its commit waits
+        return _record_insert(facts)
+    with transaction.atomic():
+        if not settings.AUDIT_SYNCHRONOUS_COMMIT:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        return _record_insert(facts)
+
+
+def _record_insert(facts: AuditFacts) -> AuditRecord:
+    return AuditRecord.objects.create(
+        recorded_at=facts.recorded_at,
+        username=facts.username,
+        client_id=facts.client_id,
+        patient_id=facts.patient_id,
+        action=facts.kind.action,
+        subtype=facts.kind.name,
+        resource_type=facts.resource_type,
+        resource_id=facts.resource_id,
+        outcome=facts.outcome,
+        source_ip=facts.source_ip,
+        request_id=facts.request_id,
+        content=audit_event(facts),
+    )

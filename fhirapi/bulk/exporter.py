@@ -1,0 +1,95 @@
+"""Writing an export: one NDJSON file per resource type, the current version of each resource,
+streamed from the resource table in keyset pages (memory stays flat however large the store).
+Lines are PostgreSQL's own JSON text of the stored content, written as they come.
+
+Patient-level exports hold the resources in some Patient's compartment, Group-level ones those in
+the compartments of the Group's member Patients (the search index's compartment table)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from fhirapi.bulk import records
+from fhirapi.search import registry
+
+NDJSON = "application/fhir+ndjson"
+OUTPUT_FORMATS = frozenset({NDJSON, "application/ndjson", "ndjson"})
+
+
+class ExportStopped(Exception):
+    """The export was cancelled while it ran."""
+
+
+@dataclass(frozen=True)
+class ExportQuery:
+    level: str = "system"  # system, patient or group
+    types: tuple[str, ...] = ()  # empty: every type the level covers
+    since: datetime | None = None
+    members: tuple[str, ...] = ()  # the Group's Patient ids
+    only_ids: dict[str, set[str]] = field(default_factory=dict)  # _typeFilter results per type
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    resource_type: str
+    name: str
+    count: int
+
+
+# Called with (resources written so far, the type being written); False stops the export.
+ProgressCallback = Callable[[int, str], bool]
+
+
+def compartment_types() -> list[str]:
+    """The resource types that can be in a Patient's compartment (Patient included)."""
+    return [t for t in registry.resource_types() if registry.patient_compartment_params(t)]
+
+
+def export_types(query: ExportQuery) -> list[str]:
+    stored = records.stored_types()
+    if query.level != "system":
+        allowed = set(compartment_types())
+        stored = [t for t in stored if t in allowed]
+    if query.types:
+        stored = [t for t in stored if t in query.types]
+    return stored
+
+
+def export_write(
+    query: ExportQuery,
+    directory: Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    page_size: int = 2000,
+) -> list[ExportFile]:
+    directory.mkdir(parents=True, exist_ok=True)
+    files: list[ExportFile] = []
+    written = 0
+    for resource_type in export_types(query):
+        name = f"{resource_type}.ndjson"
+        count = 0
+        with (directory / name).open("wb") as out:
+            for page in _pages(query, resource_type, page_size):
+                out.write(b"".join(text.encode() + b"\n" for _, text in page))
+                count += len(page)
+                if on_progress is not None and not on_progress(written + count, resource_type):
+                    raise ExportStopped
+        written += count
+        if count:
+            files.append(ExportFile(resource_type, name, count))
+        else:
+            (directory / name).unlink()
+    return files
+
+
+def _pages(query: ExportQuery, resource_type: str, page_size: int):
+    only_ids = query.only_ids.get(resource_type)
+    common = {"since": query.since, "only_ids": only_ids, "page_size": page_size}
+    if query.level == "group":
+        return records.current_json_pages(
+            resource_type, compartment_of=list(query.members), **common
+        )
+    if query.level == "patient":
+        return records.current_json_pages(resource_type, in_any_compartment=True, **common)
+    return records.current_json_pages(resource_type, **common)

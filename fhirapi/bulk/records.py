@@ -1,0 +1,88 @@
+"""Reads of the resource table for the bulk paths: current contents by id (to tell new, changed
+and unchanged resources apart on import), identifier look-ups, and keyset pages of current
+resources as JSON text (export). Writes never happen here: they go through FhirRepository."""
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
+
+from fhirapi.search.models import CompartmentIndex
+from fhirapi.store.models import ResourceRecord
+
+Key = tuple[str, str]  # (resource type, id)
+DELETED = None  # the content of a tombstone
+
+
+def current_contents(keys: Iterable[Key]) -> dict[Key, dict[str, Any] | None]:
+    """The current content of each (type, id) the store knows; None for a deleted one."""
+    by_type: dict[str, list[str]] = {}
+    for resource_type, resource_id in keys:
+        by_type.setdefault(resource_type, []).append(resource_id)
+    found: dict[Key, dict[str, Any] | None] = {}
+    for resource_type, ids in by_type.items():
+        rows = ResourceRecord.objects.filter(
+            resource_type=resource_type, resource_id__in=ids
+        ).values_list("resource_id", "deleted", "content")
+        for resource_id, deleted, content in rows:
+            found[(resource_type, resource_id)] = DELETED if deleted else content
+    return found
+
+
+def ids_with_identifier(resource_type: str, system: str | None, value: str) -> list[str]:
+    """Current resources of the type with that identifier (at most two: enough to tell)."""
+    wanted = {"value": value} if system is None else {"system": system, "value": value}
+    return list(
+        ResourceRecord.objects.filter(
+            resource_type=resource_type, deleted=False, content__identifier__contains=[wanted]
+        ).values_list("resource_id", flat=True)[:2]
+    )
+
+
+def store_is_empty() -> bool:
+    return not ResourceRecord.objects.filter(deleted=False).exists()
+
+
+def stored_types() -> list[str]:
+    return sorted(
+        ResourceRecord.objects.filter(deleted=False)
+        .values_list("resource_type", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def current_json_pages(
+    resource_type: str,
+    *,
+    since: datetime | None = None,
+    compartment_of: list[str] | None = None,
+    in_any_compartment: bool = False,
+    only_ids: set[str] | None = None,
+    page_size: int = 2000,
+) -> Iterator[list[tuple[str, str]]]:
+    """Pages of (id, JSON text) of the current resources of a type, in id order (keyset: each
+    page one indexed query, memory bounded by the page). `compartment_of`: only resources in
+    those Patients' compartments; `in_any_compartment`: only resources in some Patient's."""
+    rows = ResourceRecord.objects.filter(resource_type=resource_type, deleted=False)
+    if since is not None:
+        rows = rows.filter(last_updated__gt=since)
+    if compartment_of is not None:
+        members = CompartmentIndex.objects.filter(
+            record=OuterRef("pk"), patient_id__in=compartment_of
+        )
+        rows = rows.filter(Exists(members))
+    elif in_any_compartment:
+        rows = rows.filter(Exists(CompartmentIndex.objects.filter(record=OuterRef("pk"))))
+    if only_ids is not None:
+        rows = rows.filter(resource_id__in=sorted(only_ids))
+    rows = rows.annotate(text=Cast("content", TextField())).order_by("resource_id")
+    after = Q()
+    while True:
+        page = list(rows.filter(after).values_list("resource_id", "text")[:page_size])
+        if not page:
+            return
+        yield page
+        after = Q(resource_id__gt=page[-1][0])

@@ -1,0 +1,78 @@
+"""Writing imported resources that carry their ids: new ones are created together in one bulk
+insert (FhirRepository.create_many), changed ones are updated (a new version), and those whose
+content equals the current version's (meta.versionId and meta.lastUpdated aside) are left alone,
+so importing the same data twice writes nothing the second time."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from fhirapi.bulk import records
+from fhirapi.errors import FhirError
+from fhirapi.services import FhirRepository
+
+SERVER_META = ("versionId", "lastUpdated")
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def add(self, other: "WriteCounts") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def comparable(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource without what the server writes into it (version and time)."""
+    body = {key: value for key, value in resource.items() if key != "meta"}
+    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in SERVER_META}
+    if meta:
+        body["meta"] = meta
+    return body
+
+
+def last_of_each(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One resource per (type, id): the last one wins, as it would written in order."""
+    latest = {(r["resourceType"], r["id"]): r for r in resources}
+    return list(latest.values())
+
+
+@transaction.atomic
+def resources_upsert(repository: FhirRepository, resources: list[dict[str, Any]]) -> WriteCounts:
+    """Write resources that all have ids, in one transaction. A FhirError names, as `label`, the
+    index in `resources` of the resource that failed; nothing of the call is then written."""
+    current = records.current_contents((r["resourceType"], r["id"]) for r in resources)
+    counts = WriteCounts()
+    new: list[tuple[dict[str, Any], str]] = []
+    new_labels: list[int] = []
+    changed: list[int] = []
+    for index, resource in enumerate(resources):
+        key = (resource["resourceType"], resource["id"])
+        if key not in current:
+            new.append((resource, resource["id"]))
+            new_labels.append(index)
+        elif current[key] is not None and comparable(current[key]) == comparable(resource):
+            counts.unchanged += 1
+        else:
+            changed.append(index)
+    if new:
+        repository.create_many(new, labels=new_labels)
+        counts.created = len(new)
+    for index in changed:
+        resource = resources[index]
+        try:
+            repository.update(resource["resourceType"], resource["id"], resource)
+        except FhirError as exc:
+            exc.label = index  # type: ignore[attr-defined]
+            raise
+    counts.updated = len(changed)
+    return counts

@@ -1,0 +1,237 @@
+"""Parsing a search request (search.html) into a SearchQuery: the criteria (repeated parameters
+are ANDed, comma-separated values ORed), the result parameters, and what was ignored.
+
+Unknown or unsupported parameters are ignored and reported (lenient, the default) or refused with
+400 (`strict`, from `Prefer: handling=strict`). A malformed value, an unknown modifier or a chain
+through a parameter that is not a reference is always a 400.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from fhirapi.errors import InvalidSearch
+from fhirapi.search.query_values import split_escaped
+from fhirapi.search.registry import ParamType, SearchParam, get_parameter, resource_types
+
+SUPPORTED_MODIFIERS: dict[ParamType, frozenset[str]] = {
+    ParamType.STRING: frozenset({"missing", "exact", "contains"}),
+    ParamType.TOKEN: frozenset({"missing", "text", "not", "of-type"}),
+    ParamType.DATE: frozenset({"missing"}),
+    ParamType.NUMBER: frozenset({"missing"}),
+    ParamType.QUANTITY: frozenset({"missing"}),
+    ParamType.REFERENCE: frozenset({"missing", "identifier"}),  # and :[type]
+    ParamType.URI: frozenset({"missing", "above", "below"}),
+    ParamType.COMPOSITE: frozenset({"missing"}),
+}
+KNOWN_MODIFIERS = frozenset(
+    {"missing", "exact", "contains", "text", "not", "above", "below", "in", "not-in", "of-type"}
+    | {"identifier", "iterate"}
+)
+SORTABLE = frozenset(
+    {ParamType.STRING, ParamType.TOKEN, ParamType.DATE, ParamType.NUMBER, ParamType.QUANTITY}
+    | {ParamType.REFERENCE, ParamType.URI}
+)
+TOTAL_MODES = frozenset({"none", "estimate", "accurate"})
+FULL_TEXT = frozenset({"_text", "_content"})
+# Result parameters that change nothing in what this server returns.
+_NO_EFFECT = frozenset({"_format", "_pretty"})
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One parameter of the query; a resource matches when it matches any of `values`."""
+
+    code: str
+    modifier: str | None
+    param: SearchParam
+    values: tuple[str, ...]  # escapes kept: each type splits its own parts
+
+    @property
+    def name(self) -> str:
+        return f"{self.code}:{self.modifier}" if self.modifier else self.code
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    param: SearchParam
+    descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    resource_types: tuple[str, ...]  # empty: every type
+    criteria: tuple[Criterion, ...]
+    sort: tuple[SortKey, ...] = ()
+    count: int = 20
+    offset: int = 0
+    total: str | None = None  # none, estimate or accurate; None: the default
+    summary_count: bool = False
+    page: str | None = None  # the cursor of a paging link
+    ignored: tuple[str, ...] = ()
+    link_params: tuple[tuple[str, str], ...] = ()  # what a paging link repeats
+
+
+class _Parser:
+    def __init__(self, types: tuple[str, ...], strict: bool) -> None:
+        self.types = types
+        self.strict = strict
+        self.criteria: list[Criterion] = []
+        self.ignored: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self.result: dict[str, object] = {}
+
+    def ignore(self, name: str, why: str) -> None:
+        if self.strict:
+            raise InvalidSearch(f"{name}: {why}", expression=[name])
+        self.ignored.append(name)
+
+    def parameter(self, types: tuple[str, ...], code: str) -> SearchParam | None:
+        """The parameter `code`, when every type in scope has it, with one type."""
+        found = [get_parameter(t, code) for t in types or resource_types()]
+        if not found or any(p is None for p in found):
+            return None
+        if len({p.type for p in found}) != 1:  # type: ignore[union-attr]
+            return None
+        return found[0]
+
+    def add(self, key: str, value: str) -> None:
+        if value == "" or key in _NO_EFFECT:
+            return
+        if key.startswith("_") and key in _RESULT_PARAMS:
+            _RESULT_PARAMS[key](self, value)
+            self.links.append((key, value))
+            return
+        self.criterion(key, value)
+
+    def criterion(self, key: str, value: str) -> None:
+        name, _, chain = key.partition(".")
+        code, _, modifier = name.partition(":")
+        if code == "_has" or code.startswith("_has:"):
+            return self.ignore(key, "reverse chaining (_has) is not supported")
+        param = self.parameter(self.types, code)
+        if param is None:
+            return self.ignore(key, f"unknown search parameter {code!r}")
+        if chain:
+            if param.type != ParamType.REFERENCE:
+                raise InvalidSearch(f"{key}: {code!r} is not a reference; it cannot be chained")
+            return self.ignore(key, "chained parameters are not supported")
+        if not self.modifier_allowed(key, param, modifier):
+            return None
+        self.criteria.append(Criterion(code, modifier or None, param, _split_or(value)))
+        self.links.append((key, value))
+        return None
+
+    def modifier_allowed(self, key: str, param: SearchParam, modifier: str) -> bool:
+        if not searchable(param):
+            return self.unsupported(key)
+        if not modifier:
+            return True
+        if param.code in FULL_TEXT:
+            return self.unsupported(key)
+        if param.type == ParamType.REFERENCE and modifier in resource_types():
+            return True
+        if modifier in SUPPORTED_MODIFIERS[param.type]:
+            return True
+        if modifier in KNOWN_MODIFIERS:
+            return self.unsupported(key)
+        raise InvalidSearch(f"{key}: unknown modifier {modifier!r}", expression=[key])
+
+    def unsupported(self, key: str) -> bool:
+        self.ignore(key, "this parameter or modifier is not supported")
+        return False
+
+    def count(self, value: str) -> None:
+        self.result["count"] = min(_whole_number("_count", value), settings.FHIR_MAX_COUNT)
+
+    def offset(self, value: str) -> None:
+        self.result["offset"] = _whole_number("_offset", value)
+
+    def page(self, value: str) -> None:
+        self.result["page"] = value
+
+    def total(self, value: str) -> None:
+        if value not in TOTAL_MODES:
+            raise InvalidSearch(f"_total: {value!r} is not none, estimate or accurate")
+        self.result["total"] = value
+
+    def summary(self, value: str) -> None:
+        if value == "count":
+            self.result["summary_count"] = True
+        elif value != "false":
+            self.ignore(f"_summary={value}", "only _summary=count is supported")
+
+    def sort(self, value: str) -> None:
+        keys = []
+        for item in value.split(","):
+            code = item.removeprefix("-")
+            param = self.parameter(self.types, code)
+            if param is None or param.type not in SORTABLE:
+                self.ignore(f"_sort={item}", f"cannot sort on {code!r}")
+                continue
+            keys.append(SortKey(param, item.startswith("-")))
+        self.result["sort"] = tuple(keys)
+
+    def type_list(self, value: str) -> None:
+        """`_type` is read before the other parameters (`parse_query`); nothing to do here."""
+
+
+_RESULT_PARAMS = {
+    "_count": _Parser.count,
+    "_offset": _Parser.offset,
+    "_page": _Parser.page,
+    "_total": _Parser.total,
+    "_summary": _Parser.summary,
+    "_sort": _Parser.sort,
+    "_type": _Parser.type_list,
+}
+
+
+def parse_query(
+    resource_type: str | None, pairs: list[tuple[str, str]], *, strict: bool = False
+) -> SearchQuery:
+    types = (resource_type,) if resource_type else _type_parameter(pairs)
+    parser = _Parser(types, strict)
+    for key, value in pairs:
+        parser.add(key, value)
+    links = [(k, v) for k, v in parser.links if k not in ("_count", "_page", "_offset")]
+    result = {"count": settings.FHIR_DEFAULT_COUNT, **parser.result}
+    return SearchQuery(
+        resource_types=types,
+        criteria=tuple(parser.criteria),
+        ignored=tuple(parser.ignored),
+        link_params=tuple(links),
+        **result,  # type: ignore[arg-type]
+    )
+
+
+def _type_parameter(pairs: list[tuple[str, str]]) -> tuple[str, ...]:
+    names = [n.strip() for key, value in pairs if key == "_type" for n in value.split(",")]
+    unknown = [n for n in names if n not in resource_types()]
+    if unknown:
+        raise InvalidSearch(f"_type: unknown resource type(s) {', '.join(unknown)}")
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _whole_number(name: str, value: str) -> int:
+    if not value.isdigit():
+        raise InvalidSearch(f"{name}: {value!r} is not a whole number", expression=[name])
+    return int(value)
+
+
+def _split_or(value: str) -> tuple[str, ...]:
+    return tuple(split_escaped(value, ","))
+
+
+def searchable(param: SearchParam) -> bool:
+    """Whether this server can search on `param` (it is indexed, or is `_text`/`_content`)."""
+    if param.code in FULL_TEXT:
+        return True
+    if param.expression is None or param.type not in SUPPORTED_MODIFIERS:
+        return False
+    if param.type == ParamType.COMPOSITE:
+        return bool(param.components) and all(
+            c.type in SUPPORTED_MODIFIERS and c.type != ParamType.COMPOSITE
+            for c in param.components
+        )
+    return True

@@ -1,0 +1,81 @@
+"""Parameterised SQL fragments, and the names the search statements use.
+
+Values always travel as parameters (`%s`); only table and column names, which come from this
+package, are written into the text. The main statement reads the records table as `r`.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fhirapi.store.models import ResourceRecord
+
+RECORDS = ResourceRecord._meta.db_table
+
+
+@dataclass(frozen=True, slots=True)
+class Sql:
+    text: str
+    params: tuple[Any, ...] = ()
+
+
+TRUE = Sql("TRUE")
+FALSE = Sql("FALSE")
+
+
+def join(parts: Iterable[Sql], separator: str) -> Sql:
+    parts = list(parts)
+    return Sql(separator.join(p.text for p in parts), tuple(x for p in parts for x in p.params))
+
+
+def all_of(parts: Iterable[Sql]) -> Sql:
+    parts = [p for p in parts if p is not TRUE]
+    if not parts:
+        return TRUE
+    return parts[0] if len(parts) == 1 else join((wrap(p) for p in parts), " AND ")
+
+
+def any_of(parts: Iterable[Sql]) -> Sql:
+    parts = [p for p in parts if p is not FALSE]
+    if not parts:
+        return FALSE
+    return parts[0] if len(parts) == 1 else wrap(join((wrap(p) for p in parts), " OR "))
+
+
+def negate(part: Sql) -> Sql:
+    return Sql(f"NOT ({part.text})", part.params)
+
+
+def wrap(part: Sql) -> Sql:
+    return Sql(f"({part.text})", part.params)
+
+
+def in_types(column: str, resource_types: Sequence[str]) -> Sql:
+    """`column` is one of the resource types (a single `=` when there is one)."""
+    if len(resource_types) == 1:
+        return Sql(f"{column} = %s", (resource_types[0],))
+    return Sql(f"{column} = ANY(%s)", (list(resource_types),))
+
+
+def like_prefix(text: str) -> str:
+    """A LIKE pattern matching strings that start with `text`."""
+    return like_escape(text) + "%"
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def row_exists(
+    table: str, resource_types: Sequence[str], param: str, condition: Sql, alias: str = "t"
+) -> Sql:
+    """Some `table` row of the parameter, on the record `r`, meets `condition`."""
+    where = all_of(
+        [
+            Sql(f"{alias}.record_id = r.id"),
+            in_types(f"{alias}.resource_type", resource_types),
+            Sql(f"{alias}.param = %s", (param,)),
+            condition,
+        ]
+    )
+    return Sql(f"EXISTS (SELECT 1 FROM {table} {alias} WHERE {where.text})", where.params)

@@ -1,0 +1,61 @@
+"""Inserting many new records and versions with COPY: the bulk path of transactions.
+
+Measured on the Synthea ingest: Django's bulk_create (an UNNEST of JSON arrays) spends ~0.17 ms a
+resource on each of the two tables, most of it escaping JSON into array literals in Python; COPY of
+the same rows takes ~0.02 ms. Record ids are taken from the table's sequence first, so the records
+carry their primary keys as bulk_create would have set them.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+from django.db import connection
+
+from fhirapi.store.models import ResourceRecord, ResourceVersion
+
+
+def records_copy(records: list[ResourceRecord]) -> None:
+    """Insert unsaved records, setting their primary keys."""
+    table = ResourceRecord._meta.db_table
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(records)],
+        )
+        for record, (pk,) in zip(records, cursor.fetchall(), strict=True):
+            record.pk = pk
+            record._state.adding = False
+            record._state.db = connection.alias
+    columns = ("id", "resource_type", "resource_id", "version_id", "last_updated", "deleted")
+    rows = (
+        (r.pk, r.resource_type, r.resource_id, r.version_id, r.last_updated, r.deleted)
+        + (_json(r.content),)
+        for r in records
+    )
+    copy_rows(table, (*columns, "content"), rows)
+
+
+def versions_copy(versions: list[ResourceVersion]) -> None:
+    """Insert unsaved versions (their primary keys are not read back)."""
+    table = ResourceVersion._meta.db_table
+    columns = ("record_id", "resource_type", "resource_id", "version_id", "last_updated", "method")
+    rows = (
+        (v.record_id, v.resource_type, v.resource_id, v.version_id, v.last_updated, v.method)
+        + (v.deleted, _json(v.content))
+        for v in versions
+    )
+    copy_rows(table, (*columns, "deleted", "content"), rows)
+
+
+def _json(content: dict[str, Any] | None) -> str | None:
+    return orjson.dumps(content).decode() if content is not None else None
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """COPY `rows` into `table` in the current transaction (errors as Django's)."""
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
