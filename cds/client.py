@@ -150,7 +150,7 @@ def _call_own(
 
 def _body(request: CdsRequest, ext: _External, source: DataSource) -> dict[str, Any]:
     return {
-        "hook": request.hook if request.hook == ext.entry["hook"] else ext.entry["hook"],
+        "hook": ext.entry["hook"],
         "hookInstance": request.hook_instance,
         "fhirServer": settings.FHIR_BASE_URL,
         "context": request.context,

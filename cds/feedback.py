@@ -135,6 +135,13 @@ def cards_record_issued(
     )
 
 
+def feedback_accepted_for(service_id: str) -> bool:
+    """Feedback is taken for built-in services and for every rule, even one disabled since."""
+    from cds.services import BUILT_IN
+
+    return any(s.id == service_id for s in BUILT_IN) or _rule_of(service_id) is not None
+
+
 def _rule_of(service_id: str) -> Rule | None:
     if not service_id.startswith("rule-"):
         return None

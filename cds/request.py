@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from cds.hooks import HOOKS, accepted_hooks, context_errors, normalized_context
+from cds.hooks import accepted_hooks, context_errors, normalized_context
 
 OPERATION_OUTCOME = "OperationOutcome"
 
@@ -145,7 +145,3 @@ def _extension(value: Any) -> dict[str, Any] | None:
     if value is not None and not isinstance(value, dict):
         raise CdsRequestError("extension must be a JSON object")
     return value
-
-
-def known_hook(hook: str) -> bool:
-    return hook in HOOKS

@@ -14,7 +14,7 @@ from cds.client_signing import public_jwks
 from cds.cors import cds_cors
 from cds.data_sources import DataUnavailable
 from cds.execution import error_body, execute, source_for
-from cds.feedback import feedback_record, parse_feedback
+from cds.feedback import feedback_accepted_for, feedback_record, parse_feedback
 from cds.registry import ServiceDefinition, all_services, find_service
 from cds.request import CdsRequestError, parse_body, parse_request
 
@@ -92,9 +92,10 @@ def feedback(request: HttpRequest, service_id: str) -> HttpResponse:
     if refused := _method(request, "POST"):
         return refused
     client = authenticate(request)
-    service = _service(service_id)
+    if not feedback_accepted_for(service_id):
+        raise UnknownService(repr(service_id))
     items = parse_feedback(parse_body(request.body))
-    feedback_record(service_id=service.id, items=items, client=client)
+    feedback_record(service_id=service_id, items=items, client=client)
     return JsonResponse({"received": len(items)})
 
 

@@ -27,6 +27,7 @@ VIEW_AUDIT = "audit.view_auditrecord"
 ADMINISTRATION = (
     VIEW_AUDIT,
     RESTRICT_CHARTS,
+    "cds.manage_rules",
     "clinical.view_glassbreak",
     "clinical.view_restrictedchart",
     "clinical.view_rolepolicy",

@@ -1,12 +1,9 @@
 from django.conf import settings
 from django.db import models
 
-HOOK_CHOICES = [
-    ("patient-view", "patient-view"),
-    ("order-select", "order-select"),
-    ("order-sign", "order-sign"),
-    ("encounter-discharge", "encounter-discharge"),
-]
+from cds.hooks import SERVICE_HOOKS
+
+HOOK_CHOICES = [(hook, hook) for hook in SERVICE_HOOKS]
 
 
 class Rule(models.Model):

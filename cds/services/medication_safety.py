@@ -3,7 +3,7 @@ interactions, drug-allergy conflicts, duplicate therapy and renal dosing from th
 for the draft MedicationRequests of `context.draftOrders` (order-select: the selected ones)."""
 
 from cds.cards import Action, Card, Suggestion
-from cds.fhir_values import LOINC, effective_time, quantity_value
+from cds.fhir_values import LOINC, UCUM, effective_time, quantity_value
 from cds.medications.checks import (
     AllergyConflict,
     Duplicate,
@@ -21,7 +21,6 @@ from cds.services.card_parts import OVERRIDE_REASONS, cancel_order_action, sourc
 
 EGFR_CODES = ("33914-3", "48642-3", "48643-1", "62238-1", "98979-8")
 SEVERITY_INDICATOR = {"contraindicated": "critical", "major": "warning", "moderate": "info"}
-UCUM = "http://unitsofmeasure.org"
 SOURCE = source("WintEHR medication safety", "medication-safety", "Medication safety")
 
 PREFETCH = {

@@ -34,7 +34,13 @@ def catalog_options(form: forms.Form, name: str) -> list[CatalogItem]:
     picked = item_from_token(field.kind, str(bound.value() or ""))
     if picked is not None:
         return [picked]
-    typed = (form.data.get(f"{form.add_prefix(name)}_q") or "").lower().split() if form.is_bound else []
-    if not typed:
+    words = typed_query(form, name).lower().split()
+    if not words:
         return []
-    return [i for i in curated_items(field.kind) if matches(i, typed)][:15]
+    return [i for i in curated_items(field.kind) if matches(i, words)][:15]
+
+
+def typed_query(form: forms.Form, name: str) -> str:
+    if not form.is_bound:
+        return ""
+    return str(form.data.get(f"{form.add_prefix(name)}_q") or "")[:100]

@@ -48,6 +48,32 @@ def render_chart(
     """`panel` is the tab's fragment template (clinical/_<tab>.html)."""
     data = {"chart": chart, "tab": tab, "tabs": TABS, "panel": panel, **(context or {})}
     if wants_fragment(request, CHART_BODY):
+        if data.get("refresh_header"):  # e.g. allergies changed: swap the header out of band
+            data["header"] = chart_header(user=request.user, chart=chart)
         return private_page(render(request, "clinical/_chart_body.html", data, status=status))
     data["header"] = chart_header(user=request.user, chart=chart)
     return private_page(render(request, "clinical/chart.html", data, status=status))
+
+
+def after_write(
+    request: HttpRequest,
+    chart: Chart,
+    *,
+    notice: str,
+    url_name: str,
+    render_tab,
+    **url_kwargs: str,
+) -> HttpResponse:
+    """A write succeeded: HTMX gets the tab drawn afresh with the notice (and the tab's URL);
+    a plain form post is redirected there (post/redirect/get) with a message."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    url = reverse(url_name, kwargs={"patient_id": chart.patient_id, **url_kwargs})
+    if wants_fragment(request, CHART_BODY):
+        response = render_tab(notice)
+        response["HX-Replace-Url"] = url
+        return response
+    messages.success(request, notice)
+    return redirect(url)

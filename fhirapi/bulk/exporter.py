@@ -61,7 +61,7 @@ def export_write(
     directory: Path,
     *,
     on_progress: ProgressCallback | None = None,
-    page_size: int = 2000,
+    page_size: int = 1000,
 ) -> list[ExportFile]:
     directory.mkdir(parents=True, exist_ok=True)
     files: list[ExportFile] = []
@@ -69,9 +69,9 @@ def export_write(
     for resource_type in export_types(query):
         name = f"{resource_type}.ndjson"
         count = 0
-        with (directory / name).open("wb") as out:
+        with (directory / name).open("w", encoding="utf-8") as out:
             for page in _pages(query, resource_type, page_size):
-                out.write(b"".join(text.encode() + b"\n" for _, text in page))
+                out.writelines(f"{text}\n" for _, text in page)
                 count += len(page)
                 if on_progress is not None and not on_progress(written + count, resource_type):
                     raise ExportStopped

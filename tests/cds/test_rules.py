@@ -134,6 +134,9 @@ def test_define_try_enable_call_and_feedback(browser, chart, repository, client,
     )
     page = browser.get("/cds/rules/").content.decode()
     assert "0%" in page and "enabled" in page
+    browser.post("/cds/rules/ckd-nsaid/toggle/")  # disabled: feedback on its cards still counts
+    assert post_json(client, "/cds-services/rule-ckd-nsaid/feedback", feedback).status_code == 200
+    assert post_json(client, "/cds-services/rule-gone/feedback", feedback).status_code == 404
 
 
 def test_editing_makes_a_new_version_and_rates_are_per_rule(browser, chart, open_cds, client):

@@ -1,9 +1,11 @@
 import shutil
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from clinical.roles import ADMIN, ensure_role_groups
 from fhirapi.bulk.models import ImportJob, JobStatus
 from fhirapi.store.models import ResourceRecord
 from tests.fhirapi.bulk.conftest import BUNDLE, NDJSON_DIR, NDJSON_RESOURCES, client_for
@@ -77,9 +79,8 @@ def test_importing_needs_the_permission(charlie, db):
 def test_an_import_started_in_the_admin_runs_and_shows_its_result(
     db, django_capture_on_commit_callbacks
 ):
-    from django.contrib.auth import get_user_model
-
     admin = get_user_model().objects.create_superuser("root", password="unused-in-tests")
+    admin.groups.set([ensure_role_groups()[ADMIN.name]])  # the admin site needs the role
     client = Client()
     client.force_login(admin)
     upload = SimpleUploadedFile("Malcolm.json", BUNDLE.read_bytes())

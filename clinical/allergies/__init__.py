@@ -1,0 +1,1 @@
+"""Allergies and intolerances: add, edit, entered-in-error, "no known allergies"."""

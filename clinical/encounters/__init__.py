@@ -1,0 +1,1 @@
+"""Encounters: the list, starting one (check-in), discharge."""

@@ -1,0 +1,1 @@
+"""Clinical notes: SOAP or free text from templates, drafts, signing (immutable), amendments."""
