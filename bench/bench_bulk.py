@@ -49,8 +49,7 @@ def cloned_ndjson(directory: Path, wanted: int) -> int:
     clone = 0
     while count < wanted:
         clone += 1
-        namespace = uuid.UUID(int=clone)
-        fresh = lambda m: str(uuid.uuid5(namespace, m[0])) if m[0] in own_ids else m[0]  # noqa: E731
+        fresh = fresh_ids(uuid.UUID(int=clone), own_ids)
         for name, lines in per_patient.items():
             for line in lines:
                 outputs[name].write(UUID.sub(fresh, line) + "\n")
@@ -58,6 +57,15 @@ def cloned_ndjson(directory: Path, wanted: int) -> int:
     for out in outputs.values():
         out.close()
     return count
+
+
+def fresh_ids(namespace: uuid.UUID, own_ids: set[str]):
+    """Replaces the ids of the cloned resources (not those of the shared ones they refer to)."""
+
+    def fresh(match: re.Match) -> str:
+        return str(uuid.uuid5(namespace, match[0])) if match[0] in own_ids else match[0]
+
+    return fresh
 
 
 def timed_import(paths: list[Path]) -> tuple[int, float, int]:

@@ -102,7 +102,8 @@ def sample_arguments(count: int) -> list[dict[str, str]]:
         for patient in patients:
             cursor.execute(
                 "SELECT t.code FROM fhir_search_reference p JOIN fhir_search_token t "
-                "ON t.record_id = p.record_id AND t.param = 'code' AND t.system = 'http://loinc.org' "
+                "ON t.record_id = p.record_id AND t.param = 'code' "
+                "AND t.system = 'http://loinc.org' "
                 "WHERE p.target_id = %s AND p.param = 'patient' "
                 "AND p.resource_type = 'Observation' ORDER BY random() LIMIT 1",
                 [patient],

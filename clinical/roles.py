@@ -41,6 +41,7 @@ ADMINISTRATION = (
     "otp_totp.delete_totpdevice",
     "axes.view_accessattempt",
     "axes.delete_accessattempt",
+    "fhirexplorer.use_explorer",  # the FHIR explorer at /explorer/ (fhirapi/explorer)
 )
 
 

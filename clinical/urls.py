@@ -3,7 +3,11 @@ inbox and the catalog's autocomplete endpoints."""
 
 from django.urls import include, path
 
+from clinical.results.views import inbox
+
 urlpatterns = [
     path("", include("clinical.finder.urls")),
     path("chart/", include("clinical.chart.urls")),
+    path("inbox/", inbox, name="results-inbox"),
+    path("catalog/", include("clinical.catalog.urls")),
 ]

@@ -33,6 +33,8 @@ from fhirapi.store.references import (
 from fhirapi.store.resource_types import is_resource_type
 from fhirapi.store.validation import validate_resource
 from fhirapi.store.values import StoredResource, WriteOutcome
+from wintehr.db_routing import replica_reads
+from wintehr.metrics import search_timer
 
 JSON_PATCH = "application/json-patch+json"
 SERVER_WRITTEN_TYPES = frozenset({"AuditEvent"})  # the audit trail, fhirapi/audit
@@ -79,14 +81,16 @@ class FhirRepository:
     def read(self, resource_type: str, resource_id: str) -> StoredResource:
         require_resource_type(resource_type)
         self.policy.require("r", resource_type)
-        stored = reads.record_read(resource_type, resource_id)
+        with replica_reads():
+            stored = reads.record_read(resource_type, resource_id)
         self.policy.require_resource("r", stored.content)
         return stored
 
     def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource:
         require_resource_type(resource_type)
         self.policy.require("r", resource_type)
-        stored = reads.version_read(resource_type, resource_id, version_id)
+        with replica_reads():
+            stored = reads.version_read(resource_type, resource_id, version_id)
         self.policy.require_resource("r", stored.content)
         return stored
 
@@ -97,7 +101,8 @@ class FhirRepository:
             self.policy.require("r", query.resource_type)
         else:
             self.policy.require_whole_type(query.resource_type)
-        page = reads.history_page(query)
+        with replica_reads():
+            page = reads.history_page(query)
         for stored in page.versions:
             self.policy.require_resource("r", stored.content)
         return page
@@ -275,6 +280,12 @@ class FhirRepository:
         self.policy.require_whole_type(resource_type)
         return reads.meta_summary(resource_type)
 
+    def type_counts(self) -> reads.TypeCounts:
+        """How many current resources of each type the store holds (estimated when huge)."""
+        self.policy.require_whole_type(None)
+        with replica_reads():
+            return reads.type_counts()
+
     def _require_current(self, permission: str, resource_type: str, resource_id: str) -> None:
         """Refuse changing a resource whose current content the actor may not change (only
         restricted actors pay for reading it)."""
@@ -339,13 +350,14 @@ class FhirRepository:
         params = self.policy.search_params(resource_type, params)
         from fhirapi.search.engine import search_bundle
 
-        bundle = search_bundle(
-            resource_type,
-            params,
-            base_url=base_url,
-            strict=strict,
-            compartment_patient=self.policy.search_compartment(resource_type),
-        )
+        with search_timer(resource_type), replica_reads():
+            bundle = search_bundle(
+                resource_type,
+                params,
+                base_url=base_url,
+                strict=strict,
+                compartment_patient=self.policy.search_compartment(resource_type),
+            )
         return self.policy.visible_bundle(bundle)
 
     def compartment_search(
@@ -363,14 +375,15 @@ class FhirRepository:
         if resource_type is not None:
             require_resource_type(resource_type)
         params = self.policy.search_params(resource_type, params)
-        bundle = compartment_bundle(
-            patient_id,
-            resource_type,
-            params,
-            base_url=base_url,
-            strict=strict,
-            compartment_patient=self.policy.search_compartment(resource_type),
-        )
+        with search_timer(resource_type), replica_reads():
+            bundle = compartment_bundle(
+                patient_id,
+                resource_type,
+                params,
+                base_url=base_url,
+                strict=strict,
+                compartment_patient=self.policy.search_compartment(resource_type),
+            )
         return self.policy.visible_bundle(bundle)
 
     @staticmethod

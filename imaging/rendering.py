@@ -196,19 +196,18 @@ def _default_window(values: np.ndarray, ds: Dataset, index: int) -> Window:
         function = str(item.get("VOILUTFunction", "LINEAR")).lower()
         return Window(center, width, function if function in WINDOW_FUNCTIONS else "linear")
     if "VOILUTSequence" in ds:
-        lut_values = apply_voi(values, ds)
-        low, high = float(lut_values.min()), float(lut_values.max())
-        return _range_window(values, low, high, lut_values)
+        return _lut_window(values, apply_voi(values, ds))
     low, high = float(values.min()), float(values.max())
     return Window((low + high) / 2, max(high - low, 1.0))
 
 
-def _range_window(values: np.ndarray, low: float, high: float, lut_values: np.ndarray) -> Window:
-    """A VOI LUT table, approximated by the linear window spanning the input it maps onto."""
-    mapped = values[(lut_values > low) & (lut_values < high)]
-    if mapped.size == 0:
-        mapped = values
-    lo, hi = float(mapped.min()), float(mapped.max())
+def _lut_window(values: np.ndarray, lut_values: np.ndarray) -> Window:
+    """A VOI LUT table, approximated by the linear window over the input it does not clip."""
+    low, high = float(lut_values.min()), float(lut_values.max())
+    inside = values[(lut_values > low) & (lut_values < high)]
+    if inside.size == 0:
+        inside = values
+    lo, hi = float(inside.min()), float(inside.max())
     return Window((lo + hi) / 2, max(hi - lo, 1.0))
 
 

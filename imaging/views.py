@@ -1,6 +1,7 @@
 """Imaging screens: upload, the reconciliation queue, the viewer, a patient's studies (the chart's
 Imaging tab) and the remote PACS. Thin: reads in selectors.py, writes in services/."""
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -76,6 +77,7 @@ def reconciliation_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required(VIEW_CHART, raise_exception=True)
 @require_GET
+@csp_update({"img-src": ["blob:"]})  # frames are fetched (to read X-Window), shown as blob: URLs
 def viewer_page(request: HttpRequest, study_uid: str) -> HttpResponse:
     viewed = viewer_study(user=request.user, study_uid=study_uid)
     image_access_audit(user=request.user, study=viewed.study, description="viewer opened")

@@ -10,7 +10,9 @@ from wintehr.env import exit_on_bad_configuration
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wintehr.settings")
 
 with exit_on_bad_configuration():
-    from channels.routing import ProtocolTypeRouter
+    from channels.auth import AuthMiddlewareStack
+    from channels.routing import ProtocolTypeRouter, URLRouter
+    from channels.security.websocket import AllowedHostsOriginValidator
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
 
@@ -18,4 +20,14 @@ with exit_on_bad_configuration():
 
     django_http_app = WsgiHttpApp(get_wsgi_application(), threads=settings.WEB_THREADS)
 
-application = ProtocolTypeRouter({"http": django_http_app})
+    from clinical.realtime.routing import websocket_urlpatterns as live_routes
+    from fhirapi.subscriptions.routing import websocket_urlpatterns as subscription_routes
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_http_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter([*live_routes, *subscription_routes]))
+        ),
+    }
+)

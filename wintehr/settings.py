@@ -366,9 +366,13 @@ CELERY_BEAT_SCHEDULE = {
 # `dicom` storage backend (any Django storage; files on disk by default), rendered frames to a
 # disk cache; IMAGING_PACS_URL names a remote DICOMweb PACS besides those set up in the admin.
 IMAGING_DICOM_DIR = envpath("IMAGING_DICOM_DIR", WINTEHR_DATA_DIR / "dicom")
-STORAGES["dicom"] = {
-    "BACKEND": envstr("IMAGING_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
-    "OPTIONS": {"location": IMAGING_DICOM_DIR},
+IMAGING_STORAGE_BACKEND = envstr(
+    "IMAGING_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+)
+_IMAGING_ON_DISK = IMAGING_STORAGE_BACKEND.endswith("FileSystemStorage")
+STORAGES["dicom"] = {  # another backend (S3, ...) is configured by its own settings
+    "BACKEND": IMAGING_STORAGE_BACKEND,
+    "OPTIONS": {"location": IMAGING_DICOM_DIR} if _IMAGING_ON_DISK else {},
 }
 IMAGING_RENDER_CACHE_DIR = envpath(
     "IMAGING_RENDER_CACHE_DIR", WINTEHR_DATA_DIR / "cache" / "rendered"
@@ -394,3 +398,70 @@ CDS_HOOKS_BASE_URL = envstr("CDS_HOOKS_BASE_URL", "").rstrip("/")  # public orig
 CDS_HOOKS_CLIENT_ISSUER = envstr(
     "CDS_HOOKS_CLIENT_ISSUER", CDS_HOOKS_BASE_URL or FHIR_BASE_URL.removesuffix("/fhir")
 ).rstrip("/")
+
+# --- Realtime ---
+# Live screens over websockets (/ws/live/, clinical/realtime) and FHIR R4 Subscriptions
+# (fhirapi/subscriptions: rest-hook deliveries by Celery, websocket at /ws/fhir-subscriptions).
+from wintehr.env import envfloat  # noqa: E402, F811
+
+INSTALLED_APPS += ["clinical.realtime", "fhirapi.subscriptions"]
+REALTIME_RESUME_SECONDS = envint("REALTIME_RESUME_SECONDS", 300, minimum=10)
+REALTIME_KEEP_EVENTS = envint("REALTIME_KEEP_EVENTS", 200, minimum=1)
+REALTIME_HEARTBEAT_SECONDS = envint("REALTIME_HEARTBEAT_SECONDS", 30, minimum=1)
+REALTIME_PRESENCE_SECONDS = 3 * REALTIME_HEARTBEAT_SECONDS  # a vanished viewer disappears then
+FHIR_SUBSCRIPTION_MAX_FAILURES = envint("FHIR_SUBSCRIPTION_MAX_FAILURES", 5, minimum=1)
+FHIR_SUBSCRIPTION_RETRIES = envint("FHIR_SUBSCRIPTION_RETRIES", 3, minimum=0)
+FHIR_SUBSCRIPTION_RETRY_SECONDS = envfloat("FHIR_SUBSCRIPTION_RETRY_SECONDS", 2.0, minimum=0)
+FHIR_SUBSCRIPTION_TIMEOUT_SECONDS = envfloat("FHIR_SUBSCRIPTION_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+
+# --- Operations ---
+# The admin's System status page, /metrics (Prometheus), the FHIR explorer at /explorer/
+# (clinical/operations, fhirapi/explorer, wintehr/metrics.py), retention purges run by Celery beat,
+# and reads from PostgreSQL replicas with read-your-writes (wintehr/db_routing.py).
+INSTALLED_APPS += ["clinical.operations", "fhirapi.explorer"]
+_middleware_after(
+    "wintehr.request_id.RequestIdMiddleware",
+    "clinical.operations.request_metrics.RequestMetricsMiddleware",
+    "wintehr.db_routing.ReadYourWritesMiddleware",
+)
+SECURE_REDIRECT_EXEMPT += [r"^metrics$"]  # scraped over plain HTTP inside the network
+METRICS_TOKEN = envstr("METRICS_TOKEN")  # bearer token for /metrics; staff sessions also may
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")  # read by prometheus_client itself
+if PROMETHEUS_MULTIPROC_DIR:  # several processes add up their metrics there
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 0, minimum=0)  # 0: audit kept for ever
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "audit-records-purge": {
+        "task": "clinical.operations.tasks.audit_records_purge",
+        "schedule": 24 * 3600.0,
+    },
+    "sessions-clear": {"task": "clinical.operations.tasks.sessions_clear", "schedule": 3600.0},
+    "oauth-tokens-clear": {
+        "task": "clinical.operations.tasks.oauth_tokens_clear",
+        "schedule": 3600.0,
+    },
+    "used-jwt-ids-clear": {
+        "task": "clinical.operations.tasks.used_jwt_ids_clear",
+        "schedule": 3600.0,
+    },
+}
+
+# Read replicas: aliases replica1, replica2, ... used for the store's reads outside transactions.
+for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
+    if not _url.startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS: expected postgres:// URLs, got {_url!r}")
+    DATABASES[f"replica{_number}"] = {
+        **dj_database_url.parse(_url),
+        "ENGINE": "django.db.backends.postgresql",
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["wintehr.db_routing.ReplicaRouter"]
+DATABASE_REPLICA_PIN_SECONDS = envint("DATABASE_REPLICA_PIN_SECONDS", 10, minimum=0)
+
+# Stateless web processes: with Redis, sessions are read from the cache and kept in the database.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

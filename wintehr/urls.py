@@ -6,7 +6,9 @@ from wintehr import health
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", include("clinical.operations.urls")),  # /metrics, /admin/status/: before the admin
     path("admin/", admin.site.urls),
+    path("explorer/", include("fhirapi.explorer.urls")),
     path("accounts/", include("clinical.accounts.urls")),
     path("charts/", include("clinical.chart_access.urls")),
     path("", include("clinical.urls")),  # the workspace: / (home), /patients/, /chart/...

@@ -13,13 +13,13 @@ class CatalogField(forms.CharField):
         self.kind = kind
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault("required", "Search, then choose one from the list.")
-        super().__init__(max_length=500, **kwargs)
+        super().__init__(**kwargs)
 
     def to_python(self, value):
         text = super().to_python(value)
         if not text:
             return None
-        item = item_from_token(self.kind, text)
+        item = item_from_token(self.kind, text) if len(text) <= 500 else None
         if item is None:
             raise forms.ValidationError("Choose one from the list.", code="invalid_choice")
         return item

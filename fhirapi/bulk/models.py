@@ -59,7 +59,7 @@ class ImportJob(models.Model):
     upload = models.FileField(
         upload_to="imports/",
         blank=True,
-        help_text="A Synthea bundle (.json), an NDJSON file, or a .zip / .tar.gz of them",
+        help_text="A Synthea Bundle (.json), NDJSON, or a .zip / .tar.gz of them",
     )
     paths = models.JSONField(
         default=list, blank=True, help_text="Server-side files ($import's file: URLs)"

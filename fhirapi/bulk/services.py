@@ -17,11 +17,12 @@ from django.utils import timezone
 from fhirapi.bulk.exporter import ExportQuery, ExportStopped, export_write
 from fhirapi.bulk.importer import Importer, Progress
 from fhirapi.bulk.models import ExportJob, ImportJob, JobStatus
-from fhirapi.errors import FhirError
 
 logger = structlog.get_logger(__name__)
 
 PROGRESS_EVERY = 1.0  # seconds between progress writes to a job row
+EXPORT_PERMISSION = "fhirbulk.add_exportjob"
+IMPORT_PERMISSION = "fhirbulk.add_importjob"
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def export_job_run(*, job_id: str) -> None:
     except ExportStopped:
         shutil.rmtree(directory, ignore_errors=True)
         return
-    except (FhirError, OSError) as exc:
+    except Exception as exc:  # the job's boundary: whatever failed is recorded on the job
         logger.exception("export failed", job=job_id)
         _export_finish(job_id, status=JobStatus.FAILED, error=str(exc))
         shutil.rmtree(directory, ignore_errors=True)

@@ -2,6 +2,7 @@
 cancel), export files (NDJSON, to the requester only), import status; and `POST /fhir/$import`
 with an NDJSON (or .zip / .tar.gz) body. Errors are OperationOutcomes, like the rest of /fhir."""
 
+from pathlib import PurePath
 from uuid import UUID
 
 from django.http import FileResponse
@@ -19,7 +20,6 @@ from fhirapi.rest.responses import fhir_base
 from fhirapi.rest.views import FhirView
 from fhirapi.store.writes import format_instant
 
-IMPORT_PERMISSION = "fhirbulk.add_importjob"
 RETRY_AFTER_SECONDS = "2"
 MANIFEST = "application/json"
 UPLOAD_NAMES = {
@@ -91,7 +91,7 @@ class ImportOperationView(OperationView):
         content_type = request.content_type.split(";")[0].strip().lower()
         if content_type not in UPLOAD_NAMES:
             return super().post(request, operation, **kwargs)
-        if not request.user.has_perm(IMPORT_PERMISSION):
+        if not request.user.has_perm(services.IMPORT_PERMISSION):
             raise Forbidden("importing data needs the permission to start imports")
         length = request.META.get("CONTENT_LENGTH")
         job = services.import_job_start(
@@ -132,8 +132,14 @@ def import_manifest(job: ImportJob) -> dict:
         "resources": job.resources_done,
         "errors": job.errors,
         "message": job.message,
-        "files": job.results,
+        "files": [{**result, "name": _shown_name(result["name"])} for result in job.results],
     }
+
+
+def _shown_name(name: str) -> str:
+    """A file's name without the server's directories (`a.zip!member/b.ndjson` stays whole)."""
+    archive, bang, member = name.partition("!")
+    return PurePath(archive).name + bang + member
 
 
 def _export_progress(job: ExportJob) -> str:

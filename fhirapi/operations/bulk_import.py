@@ -17,12 +17,10 @@ from fhirapi.bulk.exporter import OUTPUT_FORMATS
 from fhirapi.errors import BadRequest, Forbidden, Issue, operation_outcome
 from fhirapi.operations.registry import Invocation, Operation, OperationResult, register
 
-IMPORT_PERMISSION = "fhirbulk.add_importjob"
-
 
 def import_kickoff(invocation: Invocation) -> OperationResult:
     user = invocation.user
-    if user is None or not user.has_perm(IMPORT_PERMISSION):
+    if user is None or not user.has_perm(services.IMPORT_PERMISSION):
         raise Forbidden("importing data needs the permission to start imports")
     body = invocation.body
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":

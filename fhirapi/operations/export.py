@@ -18,10 +18,10 @@ from fhirapi.bulk.exporter import OUTPUT_FORMATS, compartment_types
 from fhirapi.errors import BadRequest, Forbidden, Issue, ResourceNotFound, operation_outcome
 from fhirapi.operations.registry import Invocation, Operation, OperationResult, register
 from fhirapi.rest.responses import prefer
+from fhirapi.services import FhirRepository
 from fhirapi.store.references import InvalidReference, ReferenceKind, parse_reference
 from fhirapi.store.resource_types import is_resource_type
 
-EXPORT_PERMISSION = "fhirbulk.add_exportjob"
 KNOWN_PARAMETERS = {"_outputFormat", "_since", "_type", "_typeFilter", "_format", "_pretty"}
 QUERY_START = re.compile(r",(?=[A-Z][A-Za-z]+\?)")  # the commas between _typeFilter queries
 
@@ -48,7 +48,7 @@ def export_kickoff(invocation: Invocation) -> OperationResult:
         since=_since(params),
         group_id=invocation.resource_id or "",
         members=_members(invocation) if level == "group" else (),
-        type_filters=_type_filters(params, types),
+        type_filters=_type_filters(params, types, invocation.repository),
     )
     job = services.export_job_start(owner=invocation.user, request=request)
     status_url = services.export_status_url(invocation.base_url, job)
@@ -76,7 +76,7 @@ def _level(invocation: Invocation) -> str:
 
 def _require_permission(invocation: Invocation) -> None:
     user = invocation.user
-    if user is None or not user.has_perm(EXPORT_PERMISSION):
+    if user is None or not user.has_perm(services.EXPORT_PERMISSION):
         raise Forbidden("exporting data needs the permission to start exports")
 
 
@@ -132,7 +132,9 @@ def _since(params: list[tuple[str, str]]) -> datetime | None:
     return since
 
 
-def _type_filters(params: list[tuple[str, str]], types: tuple[str, ...]) -> dict[str, list[str]]:
+def _type_filters(
+    params: list[tuple[str, str]], types: tuple[str, ...], repository: FhirRepository
+) -> dict[str, list[str]]:
     queries = [q for value in _values(params, "_typeFilter") for q in QUERY_START.split(value)]
     if not queries:
         return {}
@@ -144,6 +146,7 @@ def _type_filters(params: list[tuple[str, str]], types: tuple[str, ...]) -> dict
         if not mark or not is_resource_type(resource_type) or not search:
             raise BadRequest(f"_typeFilter {query!r} is not of the form Type?search")
         if not types or resource_type in types:
+            repository.match(resource_type, search, limit=1)  # a bad query is refused now
             filters.setdefault(resource_type, []).append(search)
     return filters
 

@@ -13,7 +13,7 @@ from fhirapi.audit.rest import audit_event_capability
 from fhirapi.operations.registry import OPERATIONS, Operation
 from fhirapi.rest.responses import fhir_base
 from fhirapi.rest.views import FhirView
-from fhirapi.search.capability import search_capability
+from fhirapi.search.capability import search_capability, system_search_capability
 from fhirapi.smart.discovery import capability_security
 from fhirapi.store.resource_types import RESOURCE_TYPES
 
@@ -58,6 +58,7 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                 "mode": "server",
                 "resource": [_resource(resource_type) for resource_type in sorted(RESOURCE_TYPES)],
                 "interaction": [{"code": code} for code in SYSTEM_INTERACTIONS],
+                **system_search_capability(),
                 "operation": [_operation(op) for op in _operations(system=True)],
             }
         ],

@@ -60,7 +60,9 @@ def criterion_condition(criterion: Criterion, scope: Scope) -> Sql:
 
 def _missing(criterion: Criterion, scope: Scope) -> Sql:
     if criterion.values not in (("true",), ("false",)):
-        raise InvalidSearch(f"{criterion.name}: expected true or false", expression=[criterion.name])
+        raise InvalidSearch(
+            f"{criterion.name}: expected true or false", expression=[criterion.name]
+        )
     param = criterion.param
     if param.type == ParamType.COMPOSITE:
         table = MODULES[param.components[0].type].TABLE  # type: ignore[index]

@@ -22,13 +22,13 @@ from fhirapi.search.query import SearchQuery, parse_query
 from fhirapi.search.registry import patient_compartment_params, resource_types
 from fhirapi.search.scope import Scope
 from fhirapi.search.sorting import sort_columns
+from fhirapi.search.sql import FALSE, Sql
 from fhirapi.search.statement import (
     count_matches,
     estimate_matches,
     matching,
     page_of_matches,
 )
-from fhirapi.search.sql import FALSE, Sql
 from fhirapi.store.values import StoredResource
 
 DEFAULT_TOTAL_LIMIT = 10_000
@@ -115,9 +115,7 @@ def _page(query: SearchQuery, where: Sql) -> Page:
     columns = sort_columns(query.sort)
     cursor = decode_cursor(query.page, columns) if query.page else None
     offset = query.offset if cursor is None else 0
-    matches = page_of_matches(
-        where, columns, limit=query.count + 1, offset=offset, cursor=cursor
-    )
+    matches = page_of_matches(where, columns, limit=query.count + 1, offset=offset, cursor=cursor)
     if cursor is not None and cursor.direction == BEFORE:
         more_before = len(matches) > query.count
         return Page(matches[-query.count :], None, True, more_before)

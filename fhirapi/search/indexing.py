@@ -92,16 +92,27 @@ _TABLES: dict[type, _Table] = {
     NumberRow: _Table(NumberIndex._meta.db_table, ("low", "high"), _number_values),
     QuantityRow: _Table(
         QuantityIndex._meta.db_table,
-        ("low", "high", "system", "code", "unit", "canonical_code", "canonical_low")
-        + ("canonical_high",),
+        (
+            "low",
+            "high",
+            "system",
+            "code",
+            "unit",
+            "canonical_code",
+            "canonical_low",
+            "canonical_high",
+        ),
         _quantity_values,
     ),
     ReferenceRow: _Table(
         ReferenceIndex._meta.db_table,
         ("target_type", "target_id", "url", "identifier_system", "identifier_value"),
         lambda r: (
-            (r.target_type, r.target_id, cut(r.url), cut(r.identifier_system))
-            + (cut(r.identifier_value),)
+            r.target_type,
+            r.target_id,
+            cut(r.url),
+            cut(r.identifier_system),
+            cut(r.identifier_value),
         ),
     ),
     UriRow: _Table(UriIndex._meta.db_table, ("value",), lambda r: (cut(r.value),)),
@@ -144,7 +155,9 @@ class _Batch:
 
     def _add_row(self, record_id: int, resource_type: str, param: str, position: int, row: Row):
         table = _TABLES[row.__class__]
-        self.rows[table.name].append((record_id, resource_type, param, position, *table.values(row)))
+        self.rows[table.name].append(
+            (record_id, resource_type, param, position, *table.values(row))
+        )
 
     def copy(self) -> None:
         columns = {table.name: (*_KEY, *table.columns) for table in _TABLES.values()}
@@ -196,7 +209,9 @@ def index_records(records: Sequence[ResourceRecord]) -> None:
 
 def unindex_record(record_id: int) -> None:
     """Remove every index row of one resource, in one statement."""
-    deletes = [f"d{i} AS (DELETE FROM {name} WHERE record_id = %s)" for i, name in enumerate(ALL_TABLES)]
+    deletes = [
+        f"d{i} AS (DELETE FROM {name} WHERE record_id = %s)" for i, name in enumerate(ALL_TABLES)
+    ]
     sql = f"WITH {', '.join(deletes[:-1])} DELETE FROM {ALL_TABLES[-1]} WHERE record_id = %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [record_id] * len(ALL_TABLES))

@@ -18,6 +18,8 @@ Indexed text is cut to `INDEXED_LENGTH` characters (a btree entry is limited to 
 cut their values the same way, and `:exact` also compares the full `StringIndex.exact`.
 """
 
+# ruff: noqa: DJ001 -- NULL is "absent" here (no system, no code), unlike "" (an empty value)
+
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -45,6 +47,9 @@ class IndexRow(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}.{self.param}[{self.position}] of record {self.record_id}"
 
 
 class StringIndex(IndexRow):
@@ -181,6 +186,9 @@ class CompartmentIndex(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"record {self.record_id} in Patient/{self.patient_id}"
+
 
 class TextIndex(models.Model):
     """Words of the narrative (`_text`) and of every string in the resource (`_content`)."""
@@ -198,3 +206,6 @@ class TextIndex(models.Model):
             GinIndex(fields=["narrative"], name="fhir_search_text_narrative"),
             GinIndex(fields=["content"], name="fhir_search_text_content"),
         ]
+
+    def __str__(self) -> str:
+        return f"words of record {self.record_id}"

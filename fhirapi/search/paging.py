@@ -47,7 +47,9 @@ def decode_cursor(text: str, columns: list[SortColumn]) -> Cursor:
         typed = tuple(_typed(v, c.kind) for v, c in zip(values, columns, strict=True))
         return Cursor(direction, typed, int(record_id))
     except (ValueError, TypeError, InvalidOperation, binascii.Error) as exc:
-        raise InvalidSearch("_page: not a paging link of this search", expression=["_page"]) from exc
+        raise InvalidSearch(
+            "_page: not a paging link of this search", expression=["_page"]
+        ) from exc
 
 
 def _typed(value: Any, kind: str) -> Any:

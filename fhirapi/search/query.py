@@ -86,9 +86,9 @@ class _Parser:
             raise InvalidSearch(f"{name}: {why}", expression=[name])
         self.ignored.append(name)
 
-    def parameter(self, types: tuple[str, ...], code: str) -> SearchParam | None:
+    def parameter(self, code: str) -> SearchParam | None:
         """The parameter `code`, when every type in scope has it, with one type."""
-        found = [get_parameter(t, code) for t in types or resource_types()]
+        found = [get_parameter(t, code) for t in self.types or resource_types()]
         if not found or any(p is None for p in found):
             return None
         if len({p.type for p in found}) != 1:  # type: ignore[union-attr]
@@ -98,9 +98,10 @@ class _Parser:
     def add(self, key: str, value: str) -> None:
         if value == "" or key in _NO_EFFECT:
             return
-        if key.startswith("_") and key in _RESULT_PARAMS:
-            _RESULT_PARAMS[key](self, value)
-            self.links.append((key, value))
+        if key in _RESULT_PARAMS:
+            used = _RESULT_PARAMS[key](self, value)
+            if used:
+                self.links.append((key, used))
             return
         self.criterion(key, value)
 
@@ -109,7 +110,7 @@ class _Parser:
         code, _, modifier = name.partition(":")
         if code == "_has" or code.startswith("_has:"):
             return self.ignore(key, "reverse chaining (_has) is not supported")
-        param = self.parameter(self.types, code)
+        param = self.parameter(code)
         if param is None:
             return self.ignore(key, f"unknown search parameter {code!r}")
         if chain:
@@ -141,39 +142,50 @@ class _Parser:
         self.ignore(key, "this parameter or modifier is not supported")
         return False
 
-    def count(self, value: str) -> None:
+    # Result parameters: each returns the value the paging links repeat (None: not repeated).
+
+    def count(self, value: str) -> str | None:
         self.result["count"] = min(_whole_number("_count", value), settings.FHIR_MAX_COUNT)
+        return None  # the links give the count used
 
-    def offset(self, value: str) -> None:
+    def offset(self, value: str) -> str | None:
         self.result["offset"] = _whole_number("_offset", value)
+        return None  # the links page by cursor
 
-    def page(self, value: str) -> None:
+    def page(self, value: str) -> str | None:
         self.result["page"] = value
+        return None
 
-    def total(self, value: str) -> None:
+    def total(self, value: str) -> str | None:
         if value not in TOTAL_MODES:
             raise InvalidSearch(f"_total: {value!r} is not none, estimate or accurate")
         self.result["total"] = value
+        return value
 
-    def summary(self, value: str) -> None:
+    def summary(self, value: str) -> str | None:
         if value == "count":
             self.result["summary_count"] = True
         elif value != "false":
             self.ignore(f"_summary={value}", "only _summary=count is supported")
+            return None
+        return value
 
-    def sort(self, value: str) -> None:
-        keys = []
+    def sort(self, value: str) -> str | None:
+        keys, used = [], []
         for item in value.split(","):
             code = item.removeprefix("-")
-            param = self.parameter(self.types, code)
+            param = self.parameter(code)
             if param is None or param.type not in SORTABLE:
                 self.ignore(f"_sort={item}", f"cannot sort on {code!r}")
                 continue
             keys.append(SortKey(param, item.startswith("-")))
+            used.append(item)
         self.result["sort"] = tuple(keys)
+        return ",".join(used) or None
 
-    def type_list(self, value: str) -> None:
-        """`_type` is read before the other parameters (`parse_query`); nothing to do here."""
+    def type_list(self, value: str) -> str | None:
+        """`_type` was read before the other parameters (`parse_query`)."""
+        return value
 
 
 _RESULT_PARAMS = {
@@ -194,13 +206,12 @@ def parse_query(
     parser = _Parser(types, strict)
     for key, value in pairs:
         parser.add(key, value)
-    links = [(k, v) for k, v in parser.links if k not in ("_count", "_page", "_offset")]
     result = {"count": settings.FHIR_DEFAULT_COUNT, **parser.result}
     return SearchQuery(
         resource_types=types,
         criteria=tuple(parser.criteria),
         ignored=tuple(parser.ignored),
-        link_params=tuple(links),
+        link_params=tuple(parser.links),
         **result,  # type: ignore[arg-type]
     )
 

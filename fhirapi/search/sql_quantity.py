@@ -29,7 +29,11 @@ def value_condition(alias: str, raw: str, name: str, modifier: str | None, scope
             [
                 Sql(f"{alias}.canonical_code = %s", (canonical_code,)),
                 ordered_condition(
-                    prefix, f"{alias}.canonical_low", f"{alias}.canonical_high", number, scale=factor
+                    prefix,
+                    f"{alias}.canonical_low",
+                    f"{alias}.canonical_high",
+                    number,
+                    scale=factor,
                 ),
             ]
         )

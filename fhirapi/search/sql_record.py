@@ -22,5 +22,7 @@ def condition(criterion: Criterion) -> Sql:
     for raw in criterion.values:
         prefix, text = split_prefix(criterion.name, unescape(raw))
         low, high = search_range(criterion.name, text)
-        alternatives.append(ordered_condition(prefix, "r.last_updated", "r.last_updated", low, high))
+        alternatives.append(
+            ordered_condition(prefix, "r.last_updated", "r.last_updated", low, high)
+        )
     return any_of(alternatives)

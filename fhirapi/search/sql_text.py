@@ -18,7 +18,9 @@ def condition(criterion: Criterion) -> Sql:
     for raw in criterion.values:
         found = words(unescape(raw))
         if not found:
-            raise InvalidSearch(f"{criterion.name}: {raw!r} has no words", expression=[criterion.name])
+            raise InvalidSearch(
+                f"{criterion.name}: {raw!r} has no words", expression=[criterion.name]
+            )
         queries.append(Sql(f"x.{column} @@ %s::tsquery", (" & ".join(f"'{w}'" for w in found),)))
     match = any_of(queries)
     return Sql(

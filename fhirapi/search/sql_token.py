@@ -48,6 +48,4 @@ def code_condition(system_column: str, code_column: str, system: str | None, cod
 def text_condition(alias: str, text: str) -> Sql:
     """The display or text has a word starting with `text`."""
     pattern = like_escape(normalize(text))
-    return Sql(
-        f"({alias}.text LIKE %s OR {alias}.text LIKE %s)", (f"{pattern}%", f"% {pattern}%")
-    )
+    return Sql(f"({alias}.text LIKE %s OR {alias}.text LIKE %s)", (f"{pattern}%", f"% {pattern}%"))

@@ -105,7 +105,9 @@ def count_matches(where: Sql, *, limit: int | None = None) -> int:
 
 def estimate_matches(where: Sql) -> int:
     """The planner's estimate of the number of matches (cheap, not exact)."""
-    rows = _fetch(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {RECORDS} r WHERE {where.text}", where.params)
+    rows = _fetch(
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {RECORDS} r WHERE {where.text}", where.params
+    )
     plan = rows[0][0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])

@@ -28,24 +28,42 @@ def records_copy(records: list[ResourceRecord]) -> None:
             record._state.adding = False
             record._state.db = connection.alias
     columns = ("id", "resource_type", "resource_id", "version_id", "last_updated", "deleted")
-    rows = (
-        (r.pk, r.resource_type, r.resource_id, r.version_id, r.last_updated, r.deleted)
-        + (_json(r.content),)
-        for r in records
-    )
+    rows = (_record_row(r) for r in records)
     copy_rows(table, (*columns, "content"), rows)
+
+
+def _record_row(r: ResourceRecord) -> tuple:
+    return (
+        r.pk,
+        r.resource_type,
+        r.resource_id,
+        r.version_id,
+        r.last_updated,
+        r.deleted,
+        _json(r.content),
+    )
 
 
 def versions_copy(versions: list[ResourceVersion]) -> None:
     """Insert unsaved versions (their primary keys are not read back)."""
     table = ResourceVersion._meta.db_table
     columns = ("record_id", "resource_type", "resource_id", "version_id", "last_updated", "method")
-    rows = (
-        (v.record_id, v.resource_type, v.resource_id, v.version_id, v.last_updated, v.method)
-        + (v.deleted, _json(v.content))
-        for v in versions
-    )
+    rows = (_version_row(v) for v in versions)
     copy_rows(table, (*columns, "deleted", "content"), rows)
+
+
+def _version_row(v: ResourceVersion) -> tuple:
+    content = _json(v.content)
+    return (
+        v.record_id,
+        v.resource_type,
+        v.resource_id,
+        v.version_id,
+        v.last_updated,
+        v.method,
+        v.deleted,
+        content,
+    )
 
 
 def _json(content: dict[str, Any] | None) -> str | None:
@@ -55,7 +73,10 @@ def _json(content: dict[str, Any] | None) -> str | None:
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
     """COPY `rows` into `table` in the current transaction (errors as Django's)."""
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        with cursor.cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(statement) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)

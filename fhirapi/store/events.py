@@ -2,6 +2,12 @@
 
 Subscribers are registered explicitly (realtime screens, FHIR Subscriptions, caches) rather than
 through Django signals, so the order of side effects stays visible in the code that registers them.
+
+The events of one transaction are delivered together, once it commits: `subscribe_batch`
+subscribers get them as one list (a bundle of 1,000 resources is one call, so a subscriber can
+route them with one round trip), `subscribe` subscribers one at a time. Events written inside a
+savepoint that is rolled back are not delivered (each savepoint level has its own batch, whose
+on_commit callback Django discards with the savepoint).
 """
 
 from collections.abc import Callable
@@ -13,16 +19,21 @@ from django.db import transaction
 logger = structlog.get_logger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResourceChanged:
     resource_type: str
     resource_id: str
     version_id: int
     action: str  # "create", "update" or "delete"
+    # The Patients whose compartment the resource is in (before and after the change: a resource
+    # moved to another patient concerns both charts), computed at write time.
+    patient_ids: tuple[str, ...] = ()
 
 
 Subscriber = Callable[[ResourceChanged], None]
+BatchSubscriber = Callable[[list[ResourceChanged]], None]
 _subscribers: list[Subscriber] = []
+_batch_subscribers: list[BatchSubscriber] = []
 
 
 def subscribe(subscriber: Subscriber) -> Callable[[], None]:
@@ -31,13 +42,50 @@ def subscribe(subscriber: Subscriber) -> Callable[[], None]:
     return lambda: _subscribers.remove(subscriber)
 
 
+def subscribe_batch(subscriber: BatchSubscriber) -> Callable[[], None]:
+    """Register a subscriber of each committed transaction's events, as one list."""
+    _batch_subscribers.append(subscriber)
+    return lambda: _batch_subscribers.remove(subscriber)
+
+
+class _Batch:
+    __slots__ = ("callback", "events")
+
+    def __init__(self) -> None:
+        self.events: list[ResourceChanged] = []
+        self.callback = lambda: deliver(self.events)
+
+
 def announce_on_commit(event: ResourceChanged) -> None:
-    transaction.on_commit(lambda: _deliver(event))
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:  # autocommit: the write is committed already
+        deliver([event])
+        return
+    batches: dict[tuple, _Batch] = connection.__dict__.setdefault("wintehr_change_batches", {})
+    key = tuple(connection.savepoint_ids)
+    batch = batches.get(key)
+    if batch is None or not _pending(connection, batch):
+        if not key:  # a new transaction: the batches of earlier ones are done or discarded
+            batches.clear()
+        batch = batches[key] = _Batch()
+        transaction.on_commit(batch.callback)
+    batch.events.append(event)
 
 
-def _deliver(event: ResourceChanged) -> None:
-    for subscriber in list(_subscribers):
+def _pending(connection, batch: _Batch) -> bool:
+    """Is the batch's callback still to run (not run, nor discarded with a rolled-back block)?"""
+    return any(entry[1] is batch.callback for entry in connection.run_on_commit)
+
+
+def deliver(events: list[ResourceChanged]) -> None:
+    for batch_subscriber in list(_batch_subscribers):
         try:
-            subscriber(event)
+            batch_subscriber(events)
         except Exception:  # one failing subscriber must not stop the others, nor the write
-            logger.exception("change subscriber failed", subscriber=repr(subscriber))
+            logger.exception("change subscriber failed", subscriber=repr(batch_subscriber))
+    for subscriber in list(_subscribers):
+        for event in events:
+            try:
+                subscriber(event)
+            except Exception:
+                logger.exception("change subscriber failed", subscriber=repr(subscriber))

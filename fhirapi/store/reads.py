@@ -127,3 +127,36 @@ def _current_at(versions, moment: datetime):
         .values("id")
     )
     return ResourceVersion.objects.filter(id__in=latest_ids)
+
+
+EXACT_COUNT_LIMIT = 1_000_000  # rows of the current-version table up to which counts are exact
+
+
+@dataclass(frozen=True)
+class TypeCounts:
+    counts: dict[str, int]
+    estimated: bool
+
+
+def type_counts() -> TypeCounts:
+    """Current resources per type: counted while the table is small, else estimated from the
+    planner's statistics of `resource_type` (which also count deleted tombstones)."""
+    table = ResourceRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+        (rows,) = cursor.fetchone()
+        if rows < EXACT_COUNT_LIMIT:
+            cursor.execute(
+                f"SELECT resource_type, count(*) FROM {table} WHERE NOT deleted "
+                "GROUP BY resource_type"
+            )
+            return TypeCounts(dict(cursor.fetchall()), estimated=False)
+        cursor.execute(
+            "SELECT most_common_vals::text::text[], most_common_freqs FROM pg_stats "
+            "WHERE tablename = %s AND attname = 'resource_type'",
+            [table],
+        )
+        stats = cursor.fetchone()
+    values, frequencies = stats or ([], [])
+    counts = {value: round(rows * freq) for value, freq in zip(values, frequencies, strict=True)}
+    return TypeCounts(counts, estimated=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from fhirapi.errors import ResourceNotFound, VersionConflict
 from fhirapi.search.indexing import index_records, reindex_record, unindex_record
 from fhirapi.store.bulk_copy import records_copy, versions_copy
+from fhirapi.store.compartments import resource_patient_ids
 from fhirapi.store.events import ResourceChanged, announce_on_commit
 from fhirapi.store.models import ResourceRecord, ResourceVersion
 from fhirapi.store.values import StoredResource, WriteOutcome
@@ -74,7 +75,8 @@ def record_insert(resource: dict[str, Any], resource_id: str) -> WriteOutcome:
     )
     _version_insert(record, ResourceVersion.Method.CREATE)
     index_records([record])
-    announce_on_commit(ResourceChanged(record.resource_type, resource_id, 1, "create"))
+    patients = resource_patient_ids(content)
+    announce_on_commit(ResourceChanged(record.resource_type, resource_id, 1, "create", patients))
     return WriteOutcome(stored_from(record), created=True)
 
 
@@ -95,7 +97,10 @@ def records_insert_many(resources: list[tuple[dict[str, Any], str]]) -> list[Wri
     index_records(records)
     versions_copy([_version_of(record, ResourceVersion.Method.CREATE) for record in records])
     for record in records:
-        announce_on_commit(ResourceChanged(record.resource_type, record.resource_id, 1, "create"))
+        patients = resource_patient_ids(record.content)
+        announce_on_commit(
+            ResourceChanged(record.resource_type, record.resource_id, 1, "create", patients)
+        )
     return [WriteOutcome(stored_from(record), created=True) for record in records]
 
 
@@ -139,6 +144,7 @@ def record_delete(
     _check_version(record, if_match)
     if record.deleted:
         return WriteOutcome(stored_from(record), changed=False)
+    patients = resource_patient_ids(record.content)
     record.version_id += 1
     record.last_updated = now_in_milliseconds()
     record.deleted = True
@@ -146,7 +152,9 @@ def record_delete(
     record.save(update_fields=["version_id", "last_updated", "deleted", "content"])
     _version_insert(record, ResourceVersion.Method.DELETE)
     unindex_record(record.pk)
-    announce_on_commit(ResourceChanged(resource_type, resource_id, record.version_id, "delete"))
+    announce_on_commit(
+        ResourceChanged(resource_type, resource_id, record.version_id, "delete", patients)
+    )
     return WriteOutcome(stored_from(record))
 
 
@@ -168,6 +176,7 @@ def record_meta_change(
 
 def _record_replace(record: ResourceRecord, resource: dict[str, Any], method: str) -> WriteOutcome:
     now = max(now_in_milliseconds(), record.last_updated)
+    before = resource_patient_ids(record.content)
     record.version_id += 1
     record.last_updated = now
     record.deleted = False
@@ -175,8 +184,12 @@ def _record_replace(record: ResourceRecord, resource: dict[str, Any], method: st
     record.save(update_fields=["version_id", "last_updated", "deleted", "content"])
     _version_insert(record, method)
     reindex_record(record)
+    after = resource_patient_ids(record.content)
+    patients = after if before == after else tuple(sorted({*before, *after}))
     announce_on_commit(
-        ResourceChanged(record.resource_type, record.resource_id, record.version_id, "update")
+        ResourceChanged(
+            record.resource_type, record.resource_id, record.version_id, "update", patients
+        )
     )
     return WriteOutcome(stored_from(record))
 

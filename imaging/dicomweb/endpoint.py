@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 
 from imaging.access import may_view_images
 from imaging.dicomweb.frames import NoSuchFrame
-from imaging.dicomweb.multipart import MultipartError
+from imaging.dicomweb.multipart import MultipartError, NotMultipart
 from imaging.dicomweb.qido import QidoError
 from imaging.dicomweb.stow import BodyTooLarge
 from imaging.dicomweb.wado import BadParameter, NotAcceptable
@@ -26,6 +26,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     Http404: 404,
     NoSuchFrame: 404,
     PermissionDenied: 403,
+    NotMultipart: 415,
     QidoError: 400,
     BadParameter: 400,
     MultipartError: 400,

@@ -9,7 +9,11 @@ from django.utils.http import parse_header_parameters
 
 
 class MultipartError(Exception):
-    pass
+    """A malformed multipart body (400)."""
+
+
+class NotMultipart(MultipartError):
+    """The body is not multipart/related at all (415)."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class Part:
 def boundary_of(content_type: str) -> bytes:
     media_type, params = parse_header_parameters(content_type)
     if media_type.lower() != "multipart/related":
-        raise MultipartError(f"expected multipart/related, got {media_type or 'nothing'}")
+        raise NotMultipart(f"expected multipart/related, got {media_type or 'nothing'}")
     boundary = params.get("boundary", "").strip('"')
     if not boundary or len(boundary) > 200:
         raise MultipartError("the multipart/related content type names no boundary")

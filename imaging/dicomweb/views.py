@@ -63,8 +63,8 @@ def _qido_response(
 ) -> HttpResponse:
     image_query_audit(user=request.user, level=query.level, query=request.GET.urlencode())
     response = JsonResponse(results, safe=False, content_type=wado.DICOM_JSON)
-    for warning in query.warnings:
-        response.headers["Warning"] = f'299 wintehr "{warning}"'
+    if query.warnings:
+        response.headers["Warning"] = ", ".join(f'299 wintehr "{w}"' for w in query.warnings)
     return response
 
 

@@ -88,11 +88,10 @@ def multipart_response(instances: Iterable[Instance]) -> StreamingHttpResponse:
         )
         for instance in instances
     )
-    response = StreamingHttpResponse(
+    return StreamingHttpResponse(
         parts_write(parts, boundary),
         content_type=f'multipart/related; type="{DICOM}"; boundary={boundary}',
     )
-    return response
 
 
 def metadata(instances: Iterable[Instance], base_url: str) -> list[dict]:

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,99 +15,183 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='RemotePacs',
+            name="RemotePacs",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True)),
-                ('base_url', models.URLField(help_text='The DICOMweb root, e.g. https://pacs.example.org/dicom-web', max_length=500)),
-                ('username', models.CharField(blank=True, help_text='For HTTP basic auth', max_length=150)),
-                ('password', models.CharField(blank=True, max_length=256)),
-                ('enabled', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, unique=True)),
+                (
+                    "base_url",
+                    models.URLField(
+                        help_text="The DICOMweb root, e.g. https://pacs.example.org/dicom-web",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(blank=True, help_text="For HTTP basic auth", max_length=150),
+                ),
+                ("password", models.CharField(blank=True, max_length=256)),
+                ("enabled", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name': 'remote PACS',
-                'verbose_name_plural': 'remote PACS',
+                "verbose_name": "remote PACS",
+                "verbose_name_plural": "remote PACS",
             },
         ),
         migrations.CreateModel(
-            name='Series',
+            name="Series",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('series_instance_uid', models.CharField(max_length=64, unique=True)),
-                ('modality', models.CharField(blank=True, db_index=True, max_length=16)),
-                ('series_number', models.IntegerField(blank=True, null=True)),
-                ('series_description', models.CharField(blank=True, max_length=256)),
-                ('body_part_examined', models.CharField(blank=True, max_length=64)),
-                ('series_date', models.DateField(blank=True, null=True)),
-                ('series_time', models.CharField(blank=True, max_length=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("series_instance_uid", models.CharField(max_length=64, unique=True)),
+                ("modality", models.CharField(blank=True, db_index=True, max_length=16)),
+                ("series_number", models.IntegerField(blank=True, null=True)),
+                ("series_description", models.CharField(blank=True, max_length=256)),
+                ("body_part_examined", models.CharField(blank=True, max_length=64)),
+                ("series_date", models.DateField(blank=True, null=True)),
+                ("series_time", models.CharField(blank=True, max_length=16)),
             ],
             options={
-                'verbose_name_plural': 'series',
+                "verbose_name_plural": "series",
             },
         ),
         migrations.CreateModel(
-            name='Instance',
+            name="Instance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sop_instance_uid', models.CharField(max_length=64, unique=True)),
-                ('sop_class_uid', models.CharField(max_length=64)),
-                ('instance_number', models.IntegerField(blank=True, null=True)),
-                ('number_of_frames', models.PositiveIntegerField(default=1)),
-                ('rows', models.PositiveIntegerField(blank=True, null=True)),
-                ('columns', models.PositiveIntegerField(blank=True, null=True)),
-                ('bits_allocated', models.PositiveIntegerField(blank=True, null=True)),
-                ('transfer_syntax_uid', models.CharField(max_length=64)),
-                ('file_path', models.CharField(max_length=300)),
-                ('file_size', models.PositiveBigIntegerField()),
-                ('header', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('series', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='instances', to='imaging.series')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sop_instance_uid", models.CharField(max_length=64, unique=True)),
+                ("sop_class_uid", models.CharField(max_length=64)),
+                ("instance_number", models.IntegerField(blank=True, null=True)),
+                ("number_of_frames", models.PositiveIntegerField(default=1)),
+                ("rows", models.PositiveIntegerField(blank=True, null=True)),
+                ("columns", models.PositiveIntegerField(blank=True, null=True)),
+                ("bits_allocated", models.PositiveIntegerField(blank=True, null=True)),
+                ("transfer_syntax_uid", models.CharField(max_length=64)),
+                ("file_path", models.CharField(max_length=300)),
+                ("file_size", models.PositiveBigIntegerField()),
+                ("header", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "series",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="instances",
+                        to="imaging.series",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Study',
+            name="Study",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('study_instance_uid', models.CharField(max_length=64, unique=True)),
-                ('patient_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('patient_name', models.CharField(blank=True, max_length=324)),
-                ('patient_birth_date', models.CharField(blank=True, max_length=8)),
-                ('patient_sex', models.CharField(blank=True, max_length=16)),
-                ('study_date', models.DateField(blank=True, db_index=True, null=True)),
-                ('study_time', models.CharField(blank=True, max_length=16)),
-                ('accession_number', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('study_id', models.CharField(blank=True, max_length=16)),
-                ('study_description', models.CharField(blank=True, max_length=256)),
-                ('referring_physician_name', models.CharField(blank=True, max_length=324)),
-                ('modalities', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=16), blank=True, default=list, size=None)),
-                ('patient_fhir_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('imaging_study_fhir_id', models.CharField(blank=True, max_length=64)),
-                ('service_request_fhir_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("study_instance_uid", models.CharField(max_length=64, unique=True)),
+                ("patient_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("patient_name", models.CharField(blank=True, max_length=324)),
+                ("patient_birth_date", models.CharField(blank=True, max_length=8)),
+                ("patient_sex", models.CharField(blank=True, max_length=16)),
+                ("study_date", models.DateField(blank=True, db_index=True, null=True)),
+                ("study_time", models.CharField(blank=True, max_length=16)),
+                ("accession_number", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("study_id", models.CharField(blank=True, max_length=16)),
+                ("study_description", models.CharField(blank=True, max_length=256)),
+                ("referring_physician_name", models.CharField(blank=True, max_length=324)),
+                (
+                    "modalities",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=16),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("patient_fhir_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("imaging_study_fhir_id", models.CharField(blank=True, max_length=64)),
+                ("service_request_fhir_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'studies',
-                'indexes': [models.Index(fields=['-study_date', '-id'], name='imaging_study_recent')],
+                "verbose_name_plural": "studies",
+                "indexes": [
+                    models.Index(fields=["-study_date", "-id"], name="imaging_study_recent")
+                ],
             },
         ),
         migrations.AddField(
-            model_name='series',
-            name='study',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='series', to='imaging.study'),
+            model_name="series",
+            name="study",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="series",
+                to="imaging.study",
+            ),
         ),
         migrations.CreateModel(
-            name='StudyReconciliation',
+            name="StudyReconciliation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('no-patient-id', 'The study carries no PatientID'), ('no-match', 'No patient has this identifier'), ('ambiguous', 'Several patients have this identifier'), ('name-differs', 'The patient with this identifier has another name')], max_length=16)),
-                ('opened_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('study', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reconciliation', to='imaging.study')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("no-patient-id", "The study carries no PatientID"),
+                            ("no-match", "No patient has this identifier"),
+                            ("ambiguous", "Several patients have this identifier"),
+                            ("name-differs", "The patient with this identifier has another name"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "study",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reconciliation",
+                        to="imaging.study",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['resolved_at', 'opened_at'], name='imaging_recon_open')],
+                "indexes": [
+                    models.Index(fields=["resolved_at", "opened_at"], name="imaging_recon_open")
+                ],
             },
         ),
     ]

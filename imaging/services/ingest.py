@@ -10,6 +10,7 @@ import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from pydicom.dataset import Dataset
 
 from fhirapi.errors import FhirError
 from fhirapi.services import Actor, FhirRepository
@@ -195,7 +196,7 @@ def _index_rows(parsed: ParsedInstance, header: dict, file_path: str, size: int)
     return study.pk
 
 
-def _study_fields(ds) -> dict:
+def _study_fields(ds: Dataset) -> dict:
     return {
         "patient_id": text(ds, "PatientID"),
         "patient_name": text(ds, "PatientName", 324),
@@ -210,7 +211,7 @@ def _study_fields(ds) -> dict:
     }
 
 
-def _series_fields(ds) -> dict:
+def _series_fields(ds: Dataset) -> dict:
     return {
         "modality": text(ds, "Modality", 16),
         "series_number": integer(ds, "SeriesNumber"),

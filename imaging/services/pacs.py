@@ -68,7 +68,11 @@ def pacs_client(target: PacsTarget) -> DICOMwebClient:
     session = requests.Session()
     if target.username:
         session.auth = (target.username, target.password)
-    return DICOMwebClient(url=target.base_url.rstrip("/"), session=session, timeout=TIMEOUT_SECONDS)
+    client = DICOMwebClient(
+        url=target.base_url.rstrip("/"), session=session, timeout=TIMEOUT_SECONDS
+    )
+    client.set_http_retry_params(max_attempts=3, wait_exponential_multiplier=250)
+    return client
 
 
 def pacs_search(*, target: PacsTarget, filters: dict[str, str]) -> list[RemoteStudy]:

@@ -43,7 +43,8 @@ ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 def value_for(name: str, regex: str) -> str:
     """A plausible value for a URL parameter: the usual one for its name, else the first
     candidate its regex accepts."""
-    for candidate in (GROUP_SAMPLES.get(name), regex, *CANDIDATES):  # the regex: a literal word
+    literal = regex.split("|")[0]  # a regex of literal words: take the first
+    for candidate in (GROUP_SAMPLES.get(name), literal, *CANDIDATES):
         if candidate is not None and re.fullmatch(regex, candidate):
             return candidate
     raise ValueError(f"no sample value for <{name}> matching {regex!r}")

@@ -1,7 +1,7 @@
 """Test helpers for DICOMweb: multipart bodies in and out, and clients with a session or a token."""
 
-from rest_framework.authtoken.models import Token
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 from imaging.dicomweb.multipart import boundary_of, parts_read
 

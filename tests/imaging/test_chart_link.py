@@ -1,4 +1,4 @@
-"""Studies in the chart: ImagingStudy content, patient matching, orders, the reconciliation queue."""
+"""Studies in the chart: ImagingStudy content, patient and order matching, reconciliation."""
 
 import pytest
 from django.urls import reverse
@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_a_matched_study_becomes_an_imaging_study(physician):
     patient_id = patient_with_mrn("1CT1")
     [study] = ingest(
-        physician, CT, ("second.dcm", variant(CT, StudyInstanceUID=_ct_study_uid()))
+        physician,
+        CT,
+        ("second.dcm", variant(CT, StudyInstanceUID=_ct_study_uid(), BodyPartExamined="CHEST")),
     ).studies
 
     assert study.patient_fhir_id == patient_id
@@ -33,6 +35,12 @@ def test_a_matched_study_becomes_an_imaging_study(physician):
     assert endpoint["address"].endswith("/dicomweb")
     series = {s["uid"]: s for s in resource["series"]}
     assert len(series) == 2
+    body_sites = [s.get("bodySite") for s in series.values()]
+    assert {
+        "system": "http://snomed.info/sct",
+        "code": "51185008",
+        "display": "Thorax",
+    } in body_sites
     instance = next(iter(series.values()))["instance"][0]
     assert instance["sopClass"]["code"] == "urn:oid:1.2.840.10008.5.1.4.1.1.2"
     assert not StudyReconciliation.objects.exists()

@@ -28,7 +28,8 @@ def client(physician):
 
 def _url(path, frame: int | None = None) -> str:
     ds = pydicom.dcmread(path, stop_before_pixels=True)
-    base = f"/dicomweb/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}/instances/{ds.SOPInstanceUID}"
+    series = f"/dicomweb/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}"
+    base = f"{series}/instances/{ds.SOPInstanceUID}"
     return f"{base}/frames/{frame}/rendered" if frame else f"{base}/rendered"
 
 

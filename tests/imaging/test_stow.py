@@ -62,7 +62,7 @@ def test_stow_needs_multipart_related(physician):
     response = token_client(physician).post(
         "/dicomweb/studies", CT.read_bytes(), content_type="application/dicom"
     )
-    assert response.status_code == 400
+    assert response.status_code == 415
 
 
 def test_stow_needs_the_right_to_document(pharmacist):

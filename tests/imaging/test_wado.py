@@ -1,7 +1,7 @@
 import pydicom
 import pytest
 
-from tests.imaging.conftest import CT, MULTIFRAME, MR_RLE, US_JPEG, ingest, variant
+from tests.imaging.conftest import CT, MR_RLE, MULTIFRAME, US_JPEG, ingest, variant
 from tests.imaging.dicomweb_client import response_parts, token_client
 
 pytestmark = pytest.mark.django_db

@@ -63,7 +63,9 @@ def test_conditional_update_creates_then_updates_the_match(api):
 def test_conditional_update_with_several_matches_is_412(api):
     for _ in range(2):
         api.fhir("POST", "/fhir/Patient", with_mrn("two"))
-    assert api.fhir("PUT", f"/fhir/Patient?identifier={MRN}|two", with_mrn("two")).status_code == 412
+    assert (
+        api.fhir("PUT", f"/fhir/Patient?identifier={MRN}|two", with_mrn("two")).status_code == 412
+    )
 
 
 @pytest.mark.django_db

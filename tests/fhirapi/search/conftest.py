@@ -5,8 +5,8 @@ once (each test runs in a transaction rolled back after it) and removed when the
 
 import copy
 import json
-from urllib.parse import parse_qsl
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from django.conf import settings

@@ -56,7 +56,11 @@ def test_transaction_bulk_path_indexes_references_and_compartments(repository):
         "resourceType": "Bundle",
         "type": "transaction",
         "entry": [
-            {"fullUrl": urn, "resource": patient(), "request": {"method": "POST", "url": "Patient"}},
+            {
+                "fullUrl": urn,
+                "resource": patient(),
+                "request": {"method": "POST", "url": "Patient"},
+            },
             {"resource": observation(urn), "request": {"method": "POST", "url": "Observation"}},
         ],
     }

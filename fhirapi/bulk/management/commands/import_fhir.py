@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,9 +11,9 @@ STATUS_WIDTH = 100
 
 class Command(BaseCommand):
     help = (
-        "Import FHIR data: Synthea transaction Bundles (.json), Bulk Data NDJSON files, directories "
-        "and .zip / .tar.gz archives of them. Idempotent: resources keep their ids (see "
-        "fhirapi/bulk/bundles.py), so importing the same data again changes nothing."
+        "Import FHIR data: Synthea transaction Bundles (.json), Bulk Data NDJSON files, "
+        "directories and .zip / .tar.gz archives of them. Idempotent: resources keep their ids "
+        "(see fhirapi/bulk/bundles.py), so importing the same data again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,9 +34,10 @@ class Command(BaseCommand):
 
 
 def summary(results: list[FileResult], seconds: float) -> str:
+    root = _common_directory([result.name for result in results])
     rows = [
         [
-            result.name,
+            result.name.removeprefix(root),
             f"{result.resources:,}",
             f"{result.counts.created:,}",
             f"{result.counts.updated:,}",
@@ -47,8 +49,25 @@ def summary(results: list[FileResult], seconds: float) -> str:
     ]
     total = sum(result.resources for result in results)
     rate = total / seconds if seconds > 0 else 0.0
-    headers = ["file", "resources", "created", "updated", "unchanged", "seconds", "status"]
+    headers = [
+        f"file (in {root})" if root else "file",
+        "resources",
+        "created",
+        "updated",
+        "unchanged",
+        "seconds",
+        "status",
+    ]
     return (
         f"\n{table(headers, rows)}\n\n{len(results)} file(s), {total:,} resources in "
         f"{seconds:.1f} s ({rate:,.0f}/s)\n"
     )
+
+
+def _common_directory(names: list[str]) -> str:
+    """The directory all the files are in, with its final slash ("" when there is none)."""
+    directories = [str(Path(name.split("!")[0]).parent) for name in names]
+    if not directories:
+        return ""
+    common = os.path.commonpath(directories)
+    return "" if common in ("", ".") else common.rstrip("/") + "/"

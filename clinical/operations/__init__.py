@@ -1,0 +1,1 @@
+"""Operating WintEHR: the system status page, /metrics and the retention jobs."""

@@ -1,0 +1,2 @@
+"""CPOE: medication orders (MedicationRequest) and lab/imaging orders (ServiceRequest), drafted,
+reviewed by decision support (order-sign) and signed."""

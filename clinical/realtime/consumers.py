@@ -1,0 +1,221 @@
+"""The `/ws/live/` consumer: one socket per browser tab, following the topics its page shows.
+
+It relays and checks, nothing more: permission when a topic is subscribed and again for every
+message (topics.message_allowed), catch-up from the topic log on reconnect, and presence on chart
+and note-edit topics. The user and their session are read again every heartbeat, so a sign-out,
+a deactivated account or a changed role stops the flow within REALTIME_HEARTBEAT_SECONDS at most
+(and every message already re-checks chart restrictions, care teams and glass breaks).
+
+Protocol (JSON text frames); see clinical/realtime/README.md for the page side.
+    ← {"type": "welcome", "username": ...}            on connect: who the socket belongs to
+    → {"action": "subscribe", "topic": "chart:123", "since": 1746000000000017}   since: optional
+    → {"action": "unsubscribe", "topic": "chart:123"}
+    ← {"type": "subscribed", "topic": ..., "seq": N}
+    ← {"type": "change", "topic": ..., "seq": N, "resourceType": ..., "id": ..., "versionId": ...,
+       "action": "create" | "update" | "delete"}
+    ← {"type": "reload", "topic": ..., "seq": N}      missed events are no longer kept: re-fetch
+    ← {"type": "presence", "topic": ..., "viewers": [{"username": ..., "name": ...}]}
+    ← {"type": "denied", "topic": ..., "reason": ...}
+"""
+
+import asyncio
+import time
+from importlib import import_module
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from clinical.realtime import publish
+from clinical.realtime.log import topic_log
+from clinical.realtime.publish import Viewer, change_message
+from clinical.realtime.topics import Topic, message_allowed, topic_allowed, topic_parse
+from wintehr.channel_send import bind_server_loop
+
+MAX_TOPICS = 50
+CLOSE_UNAUTHENTICATED = 4401
+
+_inflight: dict[tuple, asyncio.Future] = {}
+
+
+async def _checked_once(key: tuple, check) -> bool:
+    """Run a permission check once for every consumer of this process that needs the same answer
+    at the same time (same user, topic and message); False when the check itself fails."""
+    waiting = _inflight.get(key)
+    if waiting is not None:
+        return await asyncio.shield(waiting)
+    future: asyncio.Future = asyncio.get_running_loop().create_future()
+    _inflight[key] = future
+    try:
+        allowed = bool(await database_sync_to_async(check)())
+    except Exception:
+        allowed = False
+    finally:
+        _inflight.pop(key, None)
+    future.set_result(allowed)
+    return allowed
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        bind_server_loop(asyncio.get_running_loop())
+        self.user = user
+        self.topics: dict[str, Topic] = {}
+        self.presence_member = ""
+        await self.accept()
+        await self.send_json({"type": "welcome", "username": user.get_username()})
+        self.heartbeat = asyncio.create_task(self._heartbeat())
+
+    async def disconnect(self, code: int) -> None:
+        heartbeat = getattr(self, "heartbeat", None)
+        if heartbeat is not None:
+            heartbeat.cancel()
+        for name in list(getattr(self, "topics", {})):
+            await self._unsubscribe(name)
+
+    async def receive_json(self, content: Any, **kwargs) -> None:
+        if not isinstance(content, dict):
+            return
+        action, name = content.get("action"), content.get("topic")
+        if action == "subscribe":
+            since = content.get("since")
+            await self._subscribe(name, since if isinstance(since, int) else None)
+        elif action == "unsubscribe" and isinstance(name, str):
+            await self._unsubscribe(name)
+
+    # -- subscribing ---------------------------------------------------------------------------
+
+    async def _subscribe(self, name: Any, since: int | None) -> None:
+        topic = topic_parse(name)
+        if topic is None:
+            await self._deny(str(name)[:200], "unknown topic")
+            return
+        if topic.name not in self.topics and len(self.topics) >= MAX_TOPICS:
+            await self._deny(topic.name, f"at most {MAX_TOPICS} topics per connection")
+            return
+        user = self.user
+        if not await database_sync_to_async(topic_allowed)(user=user, topic=topic):
+            await self._deny(topic.name, "forbidden")
+            return
+        await self.channel_layer.group_add(topic.group, self.channel_name)
+        self.topics[topic.name] = topic
+        seq = (await sync_to_async(topic_log().watch)([topic.name]))[topic.name]
+        await self.send_json({"type": "subscribed", "topic": topic.name, "seq": seq})
+        if since is not None and since < seq:
+            await self._catch_up(topic, since, seq)
+        if topic.has_presence:
+            await self._presence_join(topic)
+
+    async def _catch_up(self, topic: Topic, since: int, seq: int) -> None:
+        missed = await sync_to_async(topic_log().since)(topic.name, since)
+        if missed is None:
+            await self.send_json({"type": "reload", "topic": topic.name, "seq": seq})
+            return
+        for number, payload in missed:
+            allowed = await database_sync_to_async(message_allowed)(
+                user=self.user, topic=topic, patient_ids=payload.get("patients", ())
+            )
+            if allowed:
+                await self.send_json(change_message(topic.name, number, payload))
+
+    async def _unsubscribe(self, name: str) -> None:
+        topic = self.topics.pop(name, None)
+        if topic is None:
+            return
+        await self.channel_layer.group_discard(topic.group, self.channel_name)
+        if topic.has_presence:
+            await sync_to_async(topic_log().presence_leave)(topic.name, self._member())
+            await self._presence_broadcast(topic)
+
+    async def _deny(self, name: str, reason: str) -> None:
+        await self.send_json({"type": "denied", "topic": name, "reason": reason})
+
+    # -- group messages ------------------------------------------------------------------------
+
+    async def live_change(self, event: dict) -> None:
+        message = event["message"]
+        topic = self.topics.get(message["topic"])
+        if topic is None:
+            return
+        user = self.user
+        key = (user.pk, id(user), topic.name, message["seq"])
+
+        def check() -> bool:
+            return message_allowed(user=user, topic=topic, patient_ids=event.get("patients", ()))
+
+        if await _checked_once(key, check):
+            await self.send_json(message)
+        elif not await database_sync_to_async(topic_allowed)(user=user, topic=topic):
+            await self._unsubscribe(topic.name)  # the topic itself is closed to them now
+            await self._deny(topic.name, "forbidden")
+
+    async def live_presence(self, event: dict) -> None:
+        message = event["message"]
+        topic = self.topics.get(message["topic"])
+        if topic is None:
+            return
+        user = self.user
+        key = (user.pk, id(user), topic.name, "presence", time.monotonic() // 1)
+        if await _checked_once(key, lambda: topic_allowed(user=user, topic=topic)):
+            await self.send_json(message)
+
+    # -- presence ------------------------------------------------------------------------------
+
+    def _member(self) -> str:
+        if not self.presence_member:
+            name = self.user.get_full_name() or self.user.get_username()
+            self.presence_member = f"{self.channel_name}|{self.user.get_username()}|{name}"
+        return self.presence_member
+
+    async def _presence_join(self, topic: Topic) -> None:
+        await sync_to_async(topic_log().presence_join)(topic.name, self._member())
+        await self._presence_broadcast(topic)
+
+    async def _presence_broadcast(self, topic: Topic) -> None:
+        members = await sync_to_async(topic_log().presence_members)(topic.name)
+        viewers: dict[str, Viewer] = {}
+        for member in members:
+            _, username, name = member.split("|", 2)
+            viewers.setdefault(username, Viewer(username=username, name=name))
+        group, message = publish.presence_message(topic.name, list(viewers.values()))
+        await self.channel_layer.group_send(group, message)
+
+    # -- heartbeat -----------------------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(settings.REALTIME_HEARTBEAT_SECONDS)
+            if not await database_sync_to_async(self._user_refresh)():
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            names = list(self.topics)
+            await sync_to_async(topic_log().watch)(names)
+            for name in names:
+                topic = self.topics.get(name)
+                if topic is None:
+                    continue
+                if not await database_sync_to_async(topic_allowed)(user=self.user, topic=topic):
+                    await self._unsubscribe(name)
+                    await self._deny(name, "forbidden")
+                elif topic.has_presence:
+                    await sync_to_async(topic_log().presence_join)(name, self._member())
+
+    def _user_refresh(self) -> bool:
+        """Read the user again (fresh permissions); False when signed out or deactivated."""
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None)
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        if session is not None and (key is None or not store().exists(key)):
+            return False
+        fresh = get_user_model().objects.filter(pk=self.user.pk, is_active=True).first()
+        if fresh is None:
+            return False
+        self.user = fresh
+        return True

@@ -1,0 +1,244 @@
+"""Subscriptions, step by step: keep the channel index in step with the Subscription resources
+(activating requested ones), find which subscriptions a committed transaction concerns, deliver,
+and record each delivery's outcome (status `error` after repeated failures, `active` again after
+a success). The rest-hook HTTP call is in delivery.py, its retries in tasks.py."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+
+from fhirapi.errors import FhirError, ResourceGone, ResourceNotFound, VersionConflict
+from fhirapi.services import FhirRepository
+from fhirapi.store.events import ResourceChanged
+from fhirapi.store.resource_types import is_resource_type
+from fhirapi.subscriptions.delivery import DeliveryFailed, rest_hook_send
+from fhirapi.subscriptions.models import SubscriptionChannel
+from wintehr.channel_send import group_send_all
+
+logger = structlog.get_logger(__name__)
+
+REST_HOOK = "rest-hook"
+WEBSOCKET = "websocket"
+JSON_PAYLOADS = frozenset({"application/fhir+json", "application/json", "application/json+fhir"})
+MATCH_CHUNK = 200  # resource ids per matching search
+
+
+def websocket_group(subscription_id: str) -> str:
+    return f"fhir-subscription.{subscription_id}"
+
+
+# -- the change subscriber -----------------------------------------------------------------------
+
+
+def changes_notify(events: list[ResourceChanged]) -> None:
+    """The store's batch subscriber (registered in apps.py), after commit."""
+    for event in events:
+        if event.resource_type == "Subscription":
+            subscription_sync(subscription_id=event.resource_id)
+    changed = [e for e in events if e.action != "delete"]
+    types = {e.resource_type for e in changed}
+    if not types:
+        return
+    for channel in SubscriptionChannel.objects.filter(resource_type__in=types):
+        candidates = [e for e in changed if e.resource_type == channel.resource_type]
+        for event in subscription_matches(channel=channel, events=candidates):
+            notification_send(channel=channel, event=event)
+
+
+def subscription_matches(
+    *, channel: SubscriptionChannel, events: list[ResourceChanged]
+) -> list[ResourceChanged]:
+    """The events whose resource matches the subscription's criteria (as it is now)."""
+    latest = {e.resource_id: e for e in events}  # the last change of each resource
+    ids = list(latest)
+    matched: list[ResourceChanged] = []
+    repository = FhirRepository()
+    for start in range(0, len(ids), MATCH_CHUNK):
+        chunk = ids[start : start + MATCH_CHUNK]
+        query = "&".join(p for p in (channel.criteria, f"_id={','.join(chunk)}") if p)
+        try:
+            found = repository.match(channel.resource_type, query, limit=None)
+        except FhirError as exc:  # the criteria parsed at activation; a registry change since?
+            logger.warning("subscription criteria failed", subscription=channel.pk, error=str(exc))
+            return matched
+        matched += [latest[stored.resource_id] for stored in found]
+    return matched
+
+
+def notification_send(*, channel: SubscriptionChannel, event: ResourceChanged) -> None:
+    if channel.channel_type == WEBSOCKET:
+        group_send_all(
+            [
+                (
+                    websocket_group(channel.subscription_id),
+                    {"type": "subscription.ping", "subscription_id": channel.subscription_id},
+                )
+            ]
+        )
+        return
+    from fhirapi.subscriptions.tasks import rest_hook_notify
+
+    rest_hook_notify.delay(
+        channel.subscription_id, event.resource_type, event.resource_id, event.version_id
+    )
+
+
+# -- the channel index ---------------------------------------------------------------------------
+
+
+def subscription_sync(*, subscription_id: str) -> None:
+    """Bring the index in step with the Subscription resource: activate a requested one (a new
+    version, whose own change event indexes it), index an active or errored one, drop the rest."""
+    repository = FhirRepository()
+    try:
+        stored = repository.read("Subscription", subscription_id)
+    except (ResourceNotFound, ResourceGone):
+        SubscriptionChannel.objects.filter(pk=subscription_id).delete()
+        return
+    content = stored.content
+    status = content.get("status")
+    if status == "requested":
+        problem = subscription_problem(content)
+        _status_write(
+            subscription_id,
+            "error" if problem else "active",
+            problem,
+            if_match=stored.version_id,
+        )
+        return
+    if status not in (SubscriptionChannel.Status.ACTIVE, SubscriptionChannel.Status.ERROR):
+        SubscriptionChannel.objects.filter(pk=subscription_id).delete()
+        return
+    if subscription_problem(content):  # changed into something unusable: not delivered
+        SubscriptionChannel.objects.filter(pk=subscription_id).delete()
+        return
+    channel = content["channel"]
+    resource_type, _, criteria = content["criteria"].partition("?")
+    SubscriptionChannel.objects.update_or_create(
+        subscription_id=subscription_id,
+        defaults={
+            "resource_type": resource_type,
+            "criteria": criteria,
+            "channel_type": channel["type"],
+            "endpoint": channel.get("endpoint", ""),
+            "payload": channel.get("payload", ""),
+            "headers": list(channel.get("header") or []),
+            "status": status,
+        },
+    )
+
+
+def subscription_problem(content: dict[str, Any]) -> str | None:
+    """Why the Subscription cannot be served, or None when it can."""
+    criteria = content.get("criteria")
+    if not isinstance(criteria, str) or not criteria:
+        return "criteria is missing"
+    resource_type, _, query = criteria.partition("?")
+    if not is_resource_type(resource_type):
+        return f"criteria: {resource_type!r} is not a resource type"
+    try:
+        FhirRepository().match(resource_type, "&".join(p for p in (query, "_id=-") if p), limit=1)
+    except FhirError as exc:
+        return f"criteria: {exc}"
+    channel = content.get("channel") or {}
+    kind = channel.get("type")
+    if kind not in (REST_HOOK, WEBSOCKET):
+        return f"channel.type {kind!r} is not supported (rest-hook, websocket)"
+    payload = channel.get("payload")
+    if payload and payload.split(";")[0].strip() not in JSON_PAYLOADS:
+        return f"channel.payload {payload!r} is not supported (application/fhir+json)"
+    if kind == REST_HOOK:
+        endpoint = urlsplit(channel.get("endpoint") or "")
+        if endpoint.scheme not in ("http", "https") or not endpoint.netloc:
+            return "channel.endpoint must be an http(s) URL"
+    for line in channel.get("header") or []:
+        if not isinstance(line, str) or ":" not in line:
+            return f"channel.header {line!r} is not `Name: value`"
+    return None
+
+
+def _status_write(
+    subscription_id: str, status: str, error: str | None, *, if_match: int | None = None
+) -> None:
+    """Set Subscription.status (and .error) as the system; a concurrent change wins."""
+    repository = FhirRepository()
+    try:
+        stored = repository.read("Subscription", subscription_id)
+        content = dict(stored.content)
+        if content.get("status") == status and content.get("error") == error:
+            return
+        content["status"] = status
+        if error:
+            content["error"] = error[:1000]
+        else:
+            content.pop("error", None)
+        repository.update(
+            "Subscription", subscription_id, content, if_match=if_match or stored.version_id
+        )
+    except (ResourceNotFound, ResourceGone, VersionConflict):
+        return  # deleted or changed meanwhile: its own change event has resynced the index
+
+
+# -- deliveries ----------------------------------------------------------------------------------
+
+
+def rest_hook_deliver(
+    *, subscription_id: str, resource_type: str, resource_id: str, version_id: int
+) -> bool:
+    """One attempt; records the outcome. False when it failed (the task then retries)."""
+    channel = SubscriptionChannel.objects.filter(pk=subscription_id).first()
+    if channel is None or channel.channel_type != REST_HOOK:
+        return True  # switched off or changed since: nothing to deliver
+    resource = None
+    if channel.payload:
+        try:
+            resource = FhirRepository().vread(resource_type, resource_id, version_id).content
+        except FhirError:
+            return True  # that version is gone (deleted history): nothing to send
+    try:
+        rest_hook_send(
+            endpoint=channel.endpoint,
+            payload=channel.payload,
+            header_lines=channel.headers,
+            resource=resource,
+            timeout=settings.FHIR_SUBSCRIPTION_TIMEOUT_SECONDS,
+        )
+    except DeliveryFailed as exc:
+        delivery_record(subscription_id=subscription_id, error=str(exc))
+        return False
+    delivery_record(subscription_id=subscription_id, error=None)
+    return True
+
+
+@transaction.atomic
+def delivery_record(*, subscription_id: str, error: str | None) -> None:
+    """Count consecutive failures; `error` status at the limit, `active` after a success."""
+    channel = SubscriptionChannel.objects.select_for_update().filter(pk=subscription_id).first()
+    if channel is None:
+        return
+    if error is None:
+        if channel.failures or channel.status != SubscriptionChannel.Status.ACTIVE:
+            recovering = channel.status == SubscriptionChannel.Status.ERROR
+            channel.failures, channel.last_error = 0, ""
+            channel.status = SubscriptionChannel.Status.ACTIVE
+            channel.save(update_fields=["failures", "last_error", "status"])
+            if recovering:
+                _status_write(subscription_id, "active", None)
+        return
+    channel.failures += 1
+    channel.last_error = error
+    limit = settings.FHIR_SUBSCRIPTION_MAX_FAILURES
+    reaching = channel.failures >= limit and channel.status == SubscriptionChannel.Status.ACTIVE
+    if reaching:
+        channel.status = SubscriptionChannel.Status.ERROR
+    channel.save(update_fields=["failures", "last_error", "status"])
+    if reaching:
+        _status_write(subscription_id, "error", f"{channel.failures} deliveries failed; {error}")
+
+
+def bindable(*, subscription_id: str) -> bool:
+    """Can a websocket bind to this subscription (it exists and uses the websocket channel)?"""
+    return SubscriptionChannel.objects.filter(pk=subscription_id, channel_type=WEBSOCKET).exists()

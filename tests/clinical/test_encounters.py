@@ -1,0 +1,38 @@
+"""Encounters: list, start (check-in), discharge."""
+
+import pytest
+from django.urls import reverse
+
+from fhirapi.services import FhirRepository
+from tests.clinical import fhir_factories as f
+from tests.clinical.conftest import HTMX
+
+pytestmark = pytest.mark.django_db
+
+
+def encounters(patient_id: str) -> list[dict]:
+    bundle = FhirRepository().search_bundle("Encounter", [("patient", patient_id)], base_url="")
+    return [e["resource"] for e in bundle.get("entry", [])]
+
+
+def test_start_then_discharge(patient_id, as_nurse):
+    ward = f.create(f.location("Ward 3"))
+    url = reverse("chart-encounters", kwargs={"patient_id": patient_id})
+    html = as_nurse.post(url, {"encounter_class": "IMP", "encounter_type": "32485007", "location": ward}, **HTMX).content.decode()
+    assert "the patient is checked in" in html and "Hospital admission" in html
+    [encounter] = encounters(patient_id)
+    assert encounter["status"] == "in-progress" and encounter["location"][0]["location"]["reference"] == f"Location/{ward}"
+    again = as_nurse.post(url, {"encounter_class": "AMB", "encounter_type": "185349003"}, **HTMX).content.decode()
+    assert "already has an open encounter" in again
+    discharge = reverse("chart-encounter-discharge", kwargs={"patient_id": patient_id, "encounter_id": encounter["id"]})
+    as_nurse.post(discharge, {"disposition": "home"}, **HTMX)
+    [encounter] = encounters(patient_id)
+    assert encounter["status"] == "finished" and "end" in encounter["period"]
+    assert encounter["location"][0]["status"] == "completed"
+    assert encounter["hospitalization"]["dischargeDisposition"]["coding"][0]["code"] == "home"
+
+
+def test_admission_needs_a_location(patient_id, as_nurse):
+    url = reverse("chart-encounters", kwargs={"patient_id": patient_id})
+    html = as_nurse.post(url, {"encounter_class": "IMP", "encounter_type": "32485007"}, **HTMX).content.decode()
+    assert "An admission needs a ward or bed." in html and encounters(patient_id) == []
