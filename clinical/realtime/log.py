@@ -72,7 +72,7 @@ class MemoryTopicLog:
         self.topics: dict[str, _MemoryTopic] = {}
         self.presence: dict[str, dict[str, float]] = {}
         self.lock = threading.Lock()
-        self._last_base = 0
+        self._highest = 0  # the highest sequence given out, so a new base is above it
 
     def _live(self, topic: str, now: float) -> _MemoryTopic | None:
         found = self.topics.get(topic)
@@ -88,8 +88,8 @@ class MemoryTopicLog:
             for topic in topics:
                 found = self._live(topic, now)
                 if found is None:
-                    base = max(_sequence_base(), self._last_base + 1)
-                    self._last_base = base
+                    base = max(_sequence_base(), self._highest + 1)
+                    self._highest = base
                     found = self.topics[topic] = _MemoryTopic(base, base, 0)
                 found.watched_until = now + self.resume_seconds
                 result[topic] = found.seq
@@ -104,6 +104,7 @@ class MemoryTopicLog:
                 if found is None:
                     continue
                 found.seq += 1
+                self._highest = max(self._highest, found.seq)
                 found.events.append((found.seq, payload))
                 if len(found.events) > self.keep:
                     found.events.popleft()

@@ -14,27 +14,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fhirapi.demo import builders as b
+from fhirapi.demo import measurements
 from fhirapi.demo.catalogue import (
     ACUTE,
     ADMISSIONS,
     ALLERGIES,
-    BLOOD_PRESSURE,
-    BMI,
     CHRONIC,
-    DIASTOLIC,
     ENCOUNTER_CLASSES,
     ENCOUNTER_TYPES,
-    HEIGHT,
     IMAGING,
     IMMUNIZATIONS,
     INSULIN,
-    LABS,
     NOTE_TYPES,
-    PANELS,
     PROCEDURES,
-    SYSTOLIC,
-    VITALS,
-    WEIGHT,
     Chronic,
     Code,
 )
@@ -47,7 +39,6 @@ MR_TYPE = {
     "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}],
     "text": "Medical record number",
 }
-INFECTIONS = ("233604007", "128045006")  # admissions with a raised white cell count and fever
 DIABETES = "44054006"
 
 
@@ -246,10 +237,10 @@ class PatientStory:
         if visit.kind == "checkup":
             self.checkup = encounter
         reason = self._reason(visit)
-        for moment in self._vital_times(visit):
-            self._vitals(moment, visit)
-        for panel in self._panels(visit):
-            self._lab_panel(panel, visit.start + timedelta(minutes=15), visit)
+        for moment in measurements.vital_times(self, visit):
+            measurements.vitals(self, moment, visit)
+        for panel in measurements.panels(self, visit):
+            measurements.lab_panel(self, panel, visit.start + timedelta(minutes=15), visit)
         prescribed = self._prescriptions(visit, doctor, reason)
         self._procedures(visit, doctor)
         if visit.kind == "checkup":
@@ -319,102 +310,6 @@ class PatientStory:
                 encounter_ref=self.encounter,
                 abated=abated,
                 problem_list=False,
-            )
-        )
-
-    def _vital_times(self, visit: Visit) -> list[datetime]:
-        if visit.kind != "inpatient":
-            return [visit.start + timedelta(minutes=5)]
-        end = visit.end or self.now
-        times, moment = [], visit.start + timedelta(hours=1)
-        while moment < end:
-            times.append(moment)
-            moment += timedelta(hours=12)
-        return times
-
-    def _vitals(self, moment: datetime, visit: Visit) -> None:
-        febrile = bool(visit.acute and visit.kind == "symptom") or bool(
-            visit.admission and visit.admission[0].code in INFECTIONS
-        )
-        systolic = round(self.rng.gauss(self.systolic, 7))
-        diastolic = round(systolic * 0.62 + self.rng.gauss(4, 4))
-        common = {"patient": self.patient, "encounter_ref": self.encounter, "when": moment}
-        self.add(
-            b.blood_pressure(
-                self.new_id("observation"),
-                codes=(BLOOD_PRESSURE, SYSTOLIC, DIASTOLIC),
-                systolic=systolic,
-                diastolic=diastolic,
-                **common,
-            )
-        )
-        for key, code, unit, mean, spread, decimals in VITALS:
-            if febrile and key == "temperature":
-                mean, spread = 38.3, 0.4
-            value = round(self.rng.gauss(mean, spread), decimals)
-            value = min(value, 100) if key == "oxygen_saturation" else value
-            self.add(
-                b.vital_sign(
-                    self.new_id("observation"), code=code, value=value, unit=unit, **common
-                )
-            )
-        if visit.kind in ("checkup", "inpatient"):
-            weight = round(self.weight + self.rng.gauss(0, 1.2), 1)
-            bmi = round(weight / (self.height / 100) ** 2, 1)
-            for code, value, unit in (
-                (WEIGHT, weight, "kg"),
-                (HEIGHT, self.height, "cm"),
-                (BMI, bmi, "kg/m2"),
-            ):
-                self.add(
-                    b.vital_sign(
-                        self.new_id("observation"), code=code, value=value, unit=unit, **common
-                    )
-                )
-
-    def _panels(self, visit: Visit) -> list[str]:
-        if visit.kind == "checkup":
-            watched = {p for chronic, _, _ in self.problems.values() for p in chronic.panels}
-            return sorted({"bmp", "cbc", "lipids"} | watched)
-        if visit.kind == "followup" and visit.chronic is not None:
-            return list(visit.chronic.panels)
-        if visit.kind == "inpatient":
-            return ["bmp", "cbc"]
-        return []
-
-    def _lab_panel(self, panel_key: str, when: datetime, visit: Visit) -> None:
-        panel = PANELS[panel_key]
-        issued = when + timedelta(hours=2)
-        infection = bool(visit.admission and visit.admission[0].code in INFECTIONS)
-        results = []
-        for key in panel.labs:
-            lab = LABS[key]
-            mean = 14.8 if infection and key == "wbc" else self.lab_means.get(key, lab.mean)
-            value = round(max(self.rng.gauss(mean, lab.spread), 0.1), lab.decimals)
-            results.append(
-                self.add(
-                    b.lab_result(
-                        self.new_id("observation"),
-                        lab=lab,
-                        patient=self.patient,
-                        encounter_ref=self.encounter,
-                        when=when,
-                        issued=issued,
-                        value=int(value) if lab.decimals == 0 else value,
-                        performer=ref(self.facility.laboratory),
-                    )
-                )
-            )
-        self.add(
-            b.lab_report(
-                self.new_id("report"),
-                code=panel.code,
-                patient=self.patient,
-                encounter_ref=self.encounter,
-                when=when,
-                issued=issued,
-                performer=ref(self.facility.laboratory),
-                results=results,
             )
         )
 

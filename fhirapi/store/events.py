@@ -3,11 +3,12 @@
 Subscribers are registered explicitly (realtime screens, FHIR Subscriptions, caches) rather than
 through Django signals, so the order of side effects stays visible in the code that registers them.
 
-The events of one transaction are delivered together, once it commits: `subscribe_batch`
-subscribers get them as one list (a bundle of 1,000 resources is one call, so a subscriber can
-route them with one round trip), `subscribe` subscribers one at a time. Events written inside a
-savepoint that is rolled back are not delivered (each savepoint level has its own batch, whose
-on_commit callback Django discards with the savepoint).
+Events are delivered in batches once the transaction commits: `subscribe_batch` subscribers get
+a list per batch (a Bundle of 1,000 resources is one call, so a subscriber can route it with one
+round trip), `subscribe` subscribers one event at a time. A batch is the events of one atomic
+block (savepoint): each FhirRepository write is one, so a service making three writes in its own
+transaction delivers three batches, in order, at its commit. Events of a block that is rolled
+back are not delivered (Django discards the batch's on_commit callback with the savepoint).
 """
 
 from collections.abc import Callable

@@ -10,13 +10,19 @@ from fhirapi.subscriptions import services
 def rest_hook_notify(
     self, subscription_id: str, resource_type: str, resource_id: str, version_id: int
 ) -> bool:
-    delivered = services.rest_hook_deliver(
-        subscription_id=subscription_id,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        version_id=version_id,
-    )
-    if not delivered and self.request.retries < settings.FHIR_SUBSCRIPTION_RETRIES:
+    """One notification. With a worker, a failed attempt is retried after 1, 2, 4... times
+    FHIR_SUBSCRIPTION_RETRY_SECONDS; run eagerly (no Redis) the retries follow at once."""
+    attempts = 1 + (settings.FHIR_SUBSCRIPTION_RETRIES if self.request.is_eager else 0)
+    for _ in range(attempts):
+        delivered = services.rest_hook_deliver(
+            subscription_id=subscription_id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            version_id=version_id,
+        )
+        if delivered:
+            return True
+    if not self.request.is_eager and self.request.retries < settings.FHIR_SUBSCRIPTION_RETRIES:
         backoff = settings.FHIR_SUBSCRIPTION_RETRY_SECONDS * 2**self.request.retries
         raise self.retry(countdown=backoff)
-    return delivered
+    return False
