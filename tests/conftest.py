@@ -7,6 +7,17 @@ def anonymous_client() -> Client:
     return Client()
 
 
+@pytest.fixture(autouse=True)
+def celery_tasks_run_eagerly():
+    """No worker runs during tests: tasks run in the calling process, with REDIS_URL or without."""
+    from wintehr.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 # -- the cast: one user per role, and an outsider with none (clinical/roles.py) ------------------
 
 CAST_PASSWORD = "correct-horse-battery-staple"
