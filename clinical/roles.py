@@ -42,6 +42,20 @@ ADMINISTRATION = (
     "axes.view_accessattempt",
     "axes.delete_accessattempt",
     "fhirexplorer.use_explorer",  # the FHIR explorer at /explorer/ (fhirapi/explorer)
+    # The admin index's other pages: SMART apps, CDS clients and services, import/export jobs.
+    "oauth2_provider.view_application",
+    "oauth2_provider.add_application",
+    "oauth2_provider.change_application",
+    "cds.view_cdsclient",
+    "cds.add_cdsclient",
+    "cds.change_cdsclient",
+    "cds.view_externalcdsservice",
+    "cds.add_externalcdsservice",
+    "cds.change_externalcdsservice",
+    "cds.view_cardfeedback",
+    "fhirbulk.view_importjob",
+    "fhirbulk.add_importjob",
+    "fhirbulk.view_exportjob",
 )
 
 

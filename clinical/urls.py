@@ -10,4 +10,5 @@ urlpatterns = [
     path("chart/", include("clinical.chart.urls")),
     path("inbox/", inbox, name="results-inbox"),
     path("catalog/", include("clinical.catalog.urls")),
+    path("pharmacy/", include("clinical.pharmacy.urls")),  # queue, dispensing, MAR
 ]

@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 
 from fhirapi.audit import rest as audit
 from fhirapi.bulk import views as bulk
-from fhirapi.rest import capability, history, operations, views
+from fhirapi.rest import capability, history, openapi, operations, views
 from fhirapi.rest.errors import fhir_not_found
 
 TYPE = r"(?P<resource_type>[A-Z][A-Za-z]+)"
@@ -12,6 +12,7 @@ OPERATION = r"\$(?P<operation>[a-z][a-z-]*)"
 urlpatterns = [
     re_path(r"^$", views.SystemView.as_view(), name="fhir-system"),
     re_path(r"^metadata/?$", capability.MetadataView.as_view(), name="fhir-metadata"),
+    re_path(r"^openapi\.json$", openapi.OpenApiView.as_view(), name="fhir-openapi"),
     # AuditEvent comes from the audit trail (fhirapi/audit), not the resource store: before TYPE.
     re_path(r"^AuditEvent/?$", audit.AuditEventTypeView.as_view(), name="fhir-auditevent-search"),
     re_path(
@@ -47,5 +48,5 @@ urlpatterns = [
         views.VersionView.as_view(),
         name="fhir-vread",
     ),
-    path("<path:unknown_path>", fhir_not_found),
+    re_path(r"^(?P<unknown_path>(?s:.+))$", fhir_not_found),  # (?s): a %0A in a path too
 ]

@@ -409,6 +409,13 @@ REALTIME_RESUME_SECONDS = envint("REALTIME_RESUME_SECONDS", 300, minimum=10)
 REALTIME_KEEP_EVENTS = envint("REALTIME_KEEP_EVENTS", 200, minimum=1)
 REALTIME_HEARTBEAT_SECONDS = envint("REALTIME_HEARTBEAT_SECONDS", 30, minimum=1)
 REALTIME_PRESENCE_SECONDS = 3 * REALTIME_HEARTBEAT_SECONDS  # a vanished viewer disappears then
+if REDIS_URL:  # redis-py's asyncio pools refuse a 101st connection; 500 sockets need more
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+        {
+            "address": REDIS_URL,
+            "max_connections": envint("REALTIME_REDIS_MAX_CONNECTIONS", 1000, minimum=10),
+        }
+    ]
 FHIR_SUBSCRIPTION_MAX_FAILURES = envint("FHIR_SUBSCRIPTION_MAX_FAILURES", 5, minimum=1)
 FHIR_SUBSCRIPTION_RETRIES = envint("FHIR_SUBSCRIPTION_RETRIES", 3, minimum=0)
 FHIR_SUBSCRIPTION_RETRY_SECONDS = envfloat("FHIR_SUBSCRIPTION_RETRY_SECONDS", 2.0, minimum=0)
@@ -461,6 +468,12 @@ for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
     }
 DATABASE_ROUTERS = ["wintehr.db_routing.ReplicaRouter"]
 DATABASE_REPLICA_PIN_SECONDS = envint("DATABASE_REPLICA_PIN_SECONDS", 10, minimum=0)
+
+# SMART apps' redirect URIs: https only in production (RFC 9700 section 2.1); `http` admits the
+# loopback redirects of native apps (RFC 8252) and makes `check --deploy` warn.
+OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] = envlist(
+    "SMART_REDIRECT_URI_SCHEMES", ["http", "https"] if DEBUG else ["https"]
+)
 
 # Stateless web processes: with Redis, sessions are read from the cache and kept in the database.
 if REDIS_URL:

@@ -91,7 +91,11 @@ def allergy_add(
     }
     new_url = f"urn:uuid:{uuid.uuid4()}"
     entries = [
-        {"fullUrl": new_url, "resource": allergy, "request": {"method": "POST", "url": "AllergyIntolerance"}}
+        {
+            "fullUrl": new_url,
+            "resource": allergy,
+            "request": {"method": "POST", "url": "AllergyIntolerance"},
+        }
     ]
     retired = [a for a in existing if is_no_known_allergy(a) and is_current_allergy(a)]
     for standing in retired:
@@ -187,9 +191,11 @@ def allergy_update(
     changed.update(details)
     if item is not None:
         changed["code"] = item.concept()
-    stored = repository_for(acting_user).update(
-        "AllergyIntolerance", allergy["id"], changed, if_match=version
-    ).stored
+    stored = (
+        repository_for(acting_user)
+        .update("AllergyIntolerance", allergy["id"], changed, if_match=version)
+        .stored
+    )
     audit_write(
         user=acting_user,
         action="update",
@@ -209,9 +215,7 @@ def allergy_mark_entered_in_error(
     changed = {k: v for k, v in allergy.items() if k != "clinicalStatus"}
     changed["verificationStatus"] = _status(ALLERGY_VERIFICATION, "entered-in-error")
     changed["note"] = [*(allergy.get("note") or []), {"text": f"Entered in error: {reason}"}]
-    stored = repository_for(acting_user).update(
-        "AllergyIntolerance", allergy["id"], changed
-    ).stored
+    stored = repository_for(acting_user).update("AllergyIntolerance", allergy["id"], changed).stored
     audit_write(
         user=acting_user,
         action="update",

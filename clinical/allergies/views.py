@@ -105,7 +105,9 @@ def allergy_edit(request: HttpRequest, chart: Chart, allergy_id: str) -> HttpRes
             "note": ((allergy.get("note") or [{}])[0]).get("text", ""),
             "version": row.version,
         }
-        return _render(request, chart, editing=row, edit_form=AllergyForm(initial=initial, editing=True))
+        return _render(
+            request, chart, editing=row, edit_form=AllergyForm(initial=initial, editing=True)
+        )
     require_permission(request.user, EDIT_CHART, "record allergies")
     edit_form = AllergyForm(request.POST, editing=True)
     if edit_form.is_valid():
@@ -120,7 +122,9 @@ def allergy_edit(request: HttpRequest, chart: Chart, allergy_id: str) -> HttpRes
                 acting_user=request.user,
             )
         except VersionConflict:
-            edit_form.add_error(None, "Someone changed this allergy meanwhile: check and save again.")
+            edit_form.add_error(
+                None, "Someone changed this allergy meanwhile: check and save again."
+            )
         else:
             return _done(request, chart, f"Allergy updated: {row.substance}.")
     return _render(request, chart, editing=row, edit_form=edit_form)
@@ -140,7 +144,9 @@ def allergy_entered_in_error(request: HttpRequest, chart: Chart, allergy_id: str
         reason=form.cleaned_data["reason"],
         acting_user=request.user,
     )
-    return _done(request, chart, f"Allergy marked entered in error: {allergy_row(allergy).substance}.")
+    return _done(
+        request, chart, f"Allergy marked entered in error: {allergy_row(allergy).substance}."
+    )
 
 
 def _allergy(request: HttpRequest, chart: Chart, allergy_id: str) -> dict:

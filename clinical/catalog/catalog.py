@@ -37,9 +37,7 @@ KINDS = {
         Kind("problems", "Problems", "problems.json", (SNOMED, ICD10), "Condition"),
         Kind("procedures", "Procedures", "procedures.json", (SNOMED,), "Procedure"),
         Kind("imaging", "Imaging", "imaging.json", (LOINC,), "ServiceRequest"),
-        Kind(
-            "allergens", "Allergens", "allergens.json", (SNOMED, RXNORM), "AllergyIntolerance"
-        ),
+        Kind("allergens", "Allergens", "allergens.json", (SNOMED, RXNORM), "AllergyIntolerance"),
     )
 }
 DEFAULT_SYSTEM = {
@@ -104,9 +102,7 @@ def option(name: str, key: str) -> dict[str, Any] | None:
 
 
 def curated_item(kind: str, system: str, code: str) -> CatalogItem | None:
-    return next(
-        (i for i in curated_items(kind) if i.system == system and i.code == code), None
-    )
+    return next((i for i in curated_items(kind) if i.system == system and i.code == code), None)
 
 
 def item_from_token(kind: str, token: str) -> CatalogItem | None:
@@ -118,7 +114,9 @@ def item_from_token(kind: str, token: str) -> CatalogItem | None:
     system, code, display = (p.strip() for p in parts)
     if system not in KINDS[kind].systems or len(code) > 64 or len(display) > 300:
         return None
-    return curated_item(kind, system, code) or CatalogItem(kind, system, code, display, curated=False)
+    return curated_item(kind, system, code) or CatalogItem(
+        kind, system, code, display, curated=False
+    )
 
 
 def matches(item: CatalogItem, words: list[str]) -> bool:

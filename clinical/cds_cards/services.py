@@ -33,9 +33,7 @@ def order_sign_cards(
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
-        "entry": [
-            {"fullUrl": f"{d['resourceType']}/{d['id']}", "resource": d} for d in drafts
-        ],
+        "entry": [{"fullUrl": f"{d['resourceType']}/{d['id']}", "resource": d} for d in drafts],
     }
     return call_hooks(
         hook="order-sign",

@@ -27,7 +27,9 @@ def _cards_response(request: HttpRequest, chart: Chart, cards, **context) -> Htt
     }
     if wants_fragment(request):
         return private_page(render(request, "clinical/_cds_cards.html", context))
-    return render_chart(request, chart, tab="summary", panel="clinical/_cds_cards.html", context=context)
+    return render_chart(
+        request, chart, tab="summary", panel="clinical/_cds_cards.html", context=context
+    )
 
 
 @chart_view("decision support")
@@ -47,7 +49,9 @@ def cds_accept(request: HttpRequest, chart: Chart) -> HttpResponse:
     require_permission(request.user, EDIT_CHART, "act on decision support")
     form = AcceptForm(request.POST)
     error = notice = ""
-    shown = card_find(session=request.session, patient_id=chart.patient_id, key=request.POST.get("card", ""))
+    shown = card_find(
+        session=request.session, patient_id=chart.patient_id, key=request.POST.get("card", "")
+    )
     if not form.is_valid() or shown is None:
         error = "That card is no longer shown: reload the summary."
     else:
@@ -73,7 +77,9 @@ def cds_override(request: HttpRequest, chart: Chart) -> HttpResponse:
     require_permission(request.user, EDIT_CHART, "act on decision support")
     form = OverrideForm(request.POST)
     error = notice = ""
-    shown = card_find(session=request.session, patient_id=chart.patient_id, key=request.POST.get("card", ""))
+    shown = card_find(
+        session=request.session, patient_id=chart.patient_id, key=request.POST.get("card", "")
+    )
     if shown is None:
         error = "That card is no longer shown: reload the summary."
     elif not form.is_valid():

@@ -17,6 +17,8 @@ class TimelineForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
     def clean(self) -> dict:
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] > data["until"]:

@@ -101,7 +101,8 @@ def active_encounter(*, user: AbstractBaseUser, patient_id: str) -> ActiveEncoun
         if item.get("status", "active") == "active"
     ]
     kind = concept_text((encounter.get("type") or [None])[0]) or (
-        (encounter.get("class") or {}).get("display") or (encounter.get("class") or {}).get("code", "")
+        (encounter.get("class") or {}).get("display")
+        or (encounter.get("class") or {}).get("code", "")
     )
     return ActiveEncounter(
         encounter_id=encounter["id"],

@@ -10,8 +10,8 @@ from clinical.fhir.display import clinical_time, concept_text, observation_value
 from clinical.fhir.reads import Resource, search
 from clinical.medications.selectors import dosage_text, medication_name
 
-PER_TYPE_MAX = 60
-TIMELINE_MAX = 300
+PER_TYPE_MAX = 40
+TIMELINE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ class Event:
     reference: str
 
 
+@dataclass(frozen=True)
+class Timeline:
+    events: list[Event]
+    older_than: datetime | None  # the next page ends here; None when nothing older was left out
+
+
 def chart_timeline(
     *,
     user: AbstractBaseUser,
@@ -58,8 +64,12 @@ def chart_timeline(
     types: list[str],
     since: date | None = None,
     until: date | None = None,
-) -> list[Event]:
+    before: datetime | None = None,
+) -> Timeline:
+    """Newest first. A type that fills its page sets a horizon: events older than the newest
+    such horizon are left for the next page, so no type shows a false gap."""
     events: list[Event] = []
+    horizon: datetime | None = None
     for key in types:
         kind = BY_KEY[key]
         params = [("patient", patient_id), *kind.fixed, ("_sort", f"-{kind.date_param}")]
@@ -67,16 +77,25 @@ def chart_timeline(
             params.append((kind.date_param, f"ge{since.isoformat()}"))
         if until:
             params.append((kind.date_param, f"le{until.isoformat()}"))
-        for resource in search(user, kind.resource_type, params, count=PER_TYPE_MAX):
-            when = clinical_time(resource)
-            if when is not None:
-                events.append(_event(kind, resource, when))
+        if before:
+            params.append((kind.date_param, f"lt{before.isoformat()}"))
+        found = search(user, kind.resource_type, params, count=PER_TYPE_MAX)
+        dated = [(when, r) for r in found if (when := clinical_time(r)) is not None]
+        events += [_event(kind, resource, when) for when, resource in dated]
+        if len(found) == PER_TYPE_MAX and dated:
+            oldest = min(when for when, _ in dated)
+            horizon = oldest if horizon is None else max(horizon, oldest)
     events.sort(key=lambda e: e.when, reverse=True)
-    return events[:TIMELINE_MAX]
+    if horizon is not None:
+        events = [e for e in events if e.when >= horizon]
+    if len(events) > TIMELINE_MAX:
+        events = events[:TIMELINE_MAX]
+        horizon = events[-1].when
+    return Timeline(events, horizon)
 
 
 def imaging_studies(*, user: AbstractBaseUser, patient_id: str) -> list[Event]:
-    return chart_timeline(user=user, patient_id=patient_id, types=["imaging"])
+    return chart_timeline(user=user, patient_id=patient_id, types=["imaging"]).events
 
 
 def _event(kind: EventType, resource: Resource, when: datetime) -> Event:

@@ -24,14 +24,24 @@ def summary(request: HttpRequest, chart: Chart) -> HttpResponse:
 def timeline(request: HttpRequest, chart: Chart) -> HttpResponse:
     form = TimelineForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = chart_timeline(
+    found = chart_timeline(
         user=request.user,
         patient_id=chart.patient_id,
         types=filters.get("types") or [t.key for t in EVENT_TYPES],
         since=filters.get("since"),
         until=filters.get("until"),
+        before=filters.get("before"),
     )
-    context = {"form": form if form.is_bound else TimelineForm(), "events": events}
+    older = None
+    if found.older_than is not None:
+        query = request.GET.copy()
+        query["before"] = found.older_than.isoformat()
+        older = query.urlencode()
+    context = {
+        "form": form if form.is_bound else TimelineForm(),
+        "events": found.events,
+        "older_query": older,
+    }
     return render_chart(
         request, chart, tab="timeline", panel="clinical/_timeline.html", context=context
     )

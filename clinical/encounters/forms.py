@@ -39,7 +39,7 @@ class EncounterStartForm(forms.Form):
 
     def __init__(self, *args, locations=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].choices = [("", "No location")] + list(locations)
+        self.fields["location"].choices = [("", "No location"), *locations]
 
     def clean(self) -> dict:
         data = super().clean()

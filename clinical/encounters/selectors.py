@@ -58,11 +58,15 @@ def _row(encounter: Resource, locations: dict[str, Resource]) -> EncounterRow:
     )
 
 
-def patient_encounter(*, user: AbstractBaseUser, patient_id: str, encounter_id: str) -> Resource | None:
+def patient_encounter(
+    *, user: AbstractBaseUser, patient_id: str, encounter_id: str
+) -> Resource | None:
     encounter = read(user, "Encounter", encounter_id)
     return encounter if belongs_to(encounter, patient_id) else None
 
 
 def location_choices(*, user: AbstractBaseUser) -> list[tuple[str, str]]:
     found = search(user, "Location", [("status", "active")], count=500)
-    return sorted(((loc["id"], loc.get("name", loc["id"])) for loc in found), key=lambda c: c[1].lower())
+    return sorted(
+        ((loc["id"], loc.get("name", loc["id"])) for loc in found), key=lambda c: c[1].lower()
+    )

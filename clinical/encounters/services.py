@@ -30,7 +30,10 @@ def encounter_start(
     """Check the patient in: an in-progress Encounter (one open encounter at a time)."""
     require_permission(acting_user, EDIT_CHART, "start encounters")
     if search(
-        acting_user, "Encounter", [("patient", patient_id), ("status", ",".join(OPEN_STATUSES))], count=1
+        acting_user,
+        "Encounter",
+        [("patient", patient_id), ("status", ",".join(OPEN_STATUSES))],
+        count=1,
     ):
         raise ValidationError("The patient already has an open encounter: discharge it first.")
     repository = repository_for(acting_user)
@@ -39,17 +42,29 @@ def encounter_start(
     encounter: dict[str, Any] = {
         "resourceType": "Encounter",
         "status": "in-progress",
-        "class": {"system": ACT_CODE, "code": encounter_class, "display": CLASS_DISPLAY[encounter_class]},
+        "class": {
+            "system": ACT_CODE,
+            "code": encounter_class,
+            "display": CLASS_DISPLAY[encounter_class],
+        },
         "type": [
             {
-                "coding": [{"system": SNOMED, "code": encounter_type, "display": dict(TYPES)[encounter_type]}],
+                "coding": [
+                    {
+                        "system": SNOMED,
+                        "code": encounter_type,
+                        "display": dict(TYPES)[encounter_type],
+                    }
+                ],
                 "text": dict(TYPES)[encounter_type],
             }
         ],
         "subject": {"reference": f"Patient/{patient_id}"},
         "participant": [
             {
-                "type": [{"coding": [{"system": PARTICIPATION, "code": "ATND", "display": "attender"}]}],
+                "type": [
+                    {"coding": [{"system": PARTICIPATION, "code": "ATND", "display": "attender"}]}
+                ],
                 "individual": clinician,
                 "period": {"start": now},
             }
@@ -58,7 +73,11 @@ def encounter_start(
     }
     if location_id:
         encounter["location"] = [
-            {"location": {"reference": f"Location/{location_id}"}, "status": "active", "period": {"start": now}}
+            {
+                "location": {"reference": f"Location/{location_id}"},
+                "status": "active",
+                "period": {"start": now},
+            }
         ]
     if reason is not None:
         encounter["reasonCode"] = [reason.concept()]
@@ -92,15 +111,23 @@ def encounter_discharge(
         "hospitalization": {
             **(encounter.get("hospitalization") or {}),
             "dischargeDisposition": {
-                "coding": [{"system": DISCHARGE, "code": disposition, "display": dict(DISPOSITIONS)[disposition]}]
+                "coding": [
+                    {
+                        "system": DISCHARGE,
+                        "code": disposition,
+                        "display": dict(DISPOSITIONS)[disposition],
+                    }
+                ]
             },
         },
     }
     if not changed["location"]:
         del changed["location"]
-    stored = repository_for(acting_user).update(
-        "Encounter", encounter["id"], changed, if_match=int(encounter["meta"]["versionId"])
-    ).stored
+    stored = (
+        repository_for(acting_user)
+        .update("Encounter", encounter["id"], changed, if_match=int(encounter["meta"]["versionId"]))
+        .stored
+    )
     audit_write(
         user=acting_user,
         action="update",

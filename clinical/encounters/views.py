@@ -65,7 +65,9 @@ def encounters(request: HttpRequest, chart: Chart) -> HttpResponse:
 @require_POST
 def encounter_discharge_view(request: HttpRequest, chart: Chart, encounter_id: str) -> HttpResponse:
     require_permission(request.user, EDIT_CHART, "discharge patients")
-    encounter = patient_encounter(user=request.user, patient_id=chart.patient_id, encounter_id=encounter_id)
+    encounter = patient_encounter(
+        user=request.user, patient_id=chart.patient_id, encounter_id=encounter_id
+    )
     if encounter is None:
         raise Http404("No such encounter in this chart.")
     form = DischargeForm(request.POST)

@@ -158,7 +158,7 @@ def reference_range_text(observation: Resource) -> str:
     if ranges[0].get("text"):
         return ranges[0]["text"]
     if low and high:
-        return f"{quantity_text(low).split()[0]}–{quantity_text(high)}"
+        return f"{quantity_text(low).split()[0]}\N{EN DASH}{quantity_text(high)}"
     if low:
         return f"≥ {quantity_text(low)}"
     if high:

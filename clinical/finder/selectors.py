@@ -104,11 +104,15 @@ def _where(encounter: Resource, places: dict[str, Any]) -> str:
 
 
 def _rows(patients: list[Resource], where: dict[str, str] | None = None) -> list[PatientRow]:
-    restricted = set(
-        RestrictedChart.objects.filter(patient_id__in=[p["id"] for p in patients]).values_list(
-            "patient_id", flat=True
+    restricted = (
+        set(
+            RestrictedChart.objects.filter(patient_id__in=[p["id"] for p in patients]).values_list(
+                "patient_id", flat=True
+            )
         )
-    ) if patients else set()
+        if patients
+        else set()
+    )
     return [
         PatientRow(
             patient_id=p["id"],

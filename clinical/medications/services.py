@@ -35,9 +35,13 @@ def medication_stop(
             "text": f"{reason_display}: {comment}" if comment else reason_display,
         },
     }
-    stored = repository_for(acting_user).update(
-        "MedicationRequest", request["id"], changed, if_match=int(request["meta"]["versionId"])
-    ).stored
+    stored = (
+        repository_for(acting_user)
+        .update(
+            "MedicationRequest", request["id"], changed, if_match=int(request["meta"]["versionId"])
+        )
+        .stored
+    )
     audit_write(
         user=acting_user,
         action="update",

@@ -9,11 +9,30 @@ class NoteForm(forms.Form):
     title = forms.CharField(label="Title", max_length=200)
     type_code = forms.ChoiceField(label="Kind of note", choices=list(NOTE_TYPES.items()))
     soap = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    subjective = forms.CharField(label="Subjective", required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
-    objective = forms.CharField(label="Objective", required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
-    assessment = forms.CharField(label="Assessment", required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
-    plan = forms.CharField(label="Plan", required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
-    text = forms.CharField(label="Note", required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 12}))
+    subjective = forms.CharField(
+        label="Subjective",
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    objective = forms.CharField(
+        label="Objective",
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    assessment = forms.CharField(
+        label="Assessment",
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    plan = forms.CharField(
+        label="Plan", required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    text = forms.CharField(
+        label="Note", required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 12})
+    )
     version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     SOAP_FIELDS = ("subjective", "objective", "assessment", "plan")
@@ -56,4 +75,4 @@ class NoteFilterForm(forms.Form):
 
     def __init__(self, *args, authors=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["author"].choices = [("", "Everyone")] + list(authors)
+        self.fields["author"].choices = [("", "Everyone"), *authors]

@@ -70,9 +70,7 @@ def note_row(document: Resource) -> NoteRow:
     )
 
 
-def patient_notes(
-    *, user: AbstractBaseUser, patient_id: str, author_id: str = ""
-) -> list[NoteRow]:
+def patient_notes(*, user: AbstractBaseUser, patient_id: str, author_id: str = "") -> list[NoteRow]:
     params = [("patient", patient_id), ("_sort", "-date")]
     if author_id:
         params.append(("author", f"Practitioner/{author_id}"))

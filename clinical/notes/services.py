@@ -86,7 +86,11 @@ def note_save(
         "category": [
             {
                 "coding": [
-                    {"system": DOCUMENT_CATEGORY, "code": "clinical-note", "display": "Clinical Note"}
+                    {
+                        "system": DOCUMENT_CATEGORY,
+                        "code": "clinical-note",
+                        "display": "Clinical Note",
+                    }
                 ]
             }
         ],
@@ -155,9 +159,7 @@ def _entry(note: dict[str, Any], document: Resource | None) -> dict[str, Any]:
 
 
 @transaction.atomic
-def note_amend_start(
-    *, patient_id: str, document: Resource, acting_user: AbstractBaseUser
-) -> str:
+def note_amend_start(*, patient_id: str, document: Resource, acting_user: AbstractBaseUser) -> str:
     """Start an amendment of a signed note: a draft copy that will replace it when signed."""
     require_permission(acting_user, EDIT_CHART, "write notes")
     if document.get("docStatus") not in SIGNED or document.get("status") != "current":

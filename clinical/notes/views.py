@@ -40,7 +40,9 @@ def _editor(
     request: HttpRequest, chart: Chart, form: NoteForm, note=None, notice: str = ""
 ) -> HttpResponse:
     context = {"form": form, "note": note, "notice": notice}
-    return render_chart(request, chart, tab="notes", panel="clinical/_note_editor.html", context=context)
+    return render_chart(
+        request, chart, tab="notes", panel="clinical/_note_editor.html", context=context
+    )
 
 
 @chart_view("note new")
@@ -74,10 +76,15 @@ def note_amend(request: HttpRequest, chart: Chart, note_id: str) -> HttpResponse
     require_permission(request.user, EDIT_CHART, "write notes")
     document = _document(request, chart, note_id)
     try:
-        new_id = note_amend_start(patient_id=chart.patient_id, document=document, acting_user=request.user)
+        new_id = note_amend_start(
+            patient_id=chart.patient_id, document=document, acting_user=request.user
+        )
     except ValidationError as exc:
         return render_chart(
-            request, chart, tab="notes", panel="clinical/_note_view.html",
+            request,
+            chart,
+            tab="notes",
+            panel="clinical/_note_view.html",
             context={"note": note_row(document), "amend_error": exc.messages[0]},
         )
     return after_write(
@@ -111,11 +118,18 @@ def _save(request: HttpRequest, chart: Chart, form: NoteForm, document) -> HttpR
         else:
             if sign:
                 return after_write(
-                    request, chart, notice="Note signed.", url_name="chart-notes",
+                    request,
+                    chart,
+                    notice="Note signed.",
+                    url_name="chart-notes",
                     render_tab=lambda notice: _list(request, chart, notice),
                 )
             return after_write(
-                request, chart, notice="Draft saved.", url_name="chart-note", note_id=note_id,
+                request,
+                chart,
+                notice="Draft saved.",
+                url_name="chart-note",
+                note_id=note_id,
                 render_tab=lambda notice: _draft_editor(request, chart, note_id, notice),
             )
     return _editor(request, chart, form, row)

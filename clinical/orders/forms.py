@@ -16,9 +16,23 @@ DOSE_UNITS = [
     ("drop", "drop(s)"),
 ]
 # The most of each unit one dose can plausibly be; more is a typing error.
-DOSE_MAXIMUM = {"tablet": 10, "capsule": 10, "mg": 5000, "mL": 500, "puff": 12, "spray": 6, "unit": 300, "drop": 20}
+DOSE_MAXIMUM = {
+    "tablet": 10,
+    "capsule": 10,
+    "mg": 5000,
+    "mL": 500,
+    "puff": 12,
+    "spray": 6,
+    "unit": 300,
+    "drop": 20,
+}
 USUAL = [("", "Usual for this drug")]
-PRIORITIES = [("routine", "Routine"), ("urgent", "Urgent"), ("asap", "As soon as possible"), ("stat", "Stat")]
+PRIORITIES = [
+    ("routine", "Routine"),
+    ("urgent", "Urgent"),
+    ("asap", "As soon as possible"),
+    ("stat", "Stat"),
+]
 
 
 class MedicationOrderForm(forms.Form):
@@ -54,7 +68,12 @@ class MedicationOrderForm(forms.Form):
         data = super().clean()
         drug = data.get("drug")
         usual = drug.extra if drug is not None else {}
-        for name, key in (("dose", "dose"), ("dose_unit", "form"), ("route", "route"), ("frequency", "frequency")):
+        for name, key in (
+            ("dose", "dose"),
+            ("dose_unit", "form"),
+            ("route", "route"),
+            ("frequency", "frequency"),
+        ):
             if data.get(name) in (None, "") and name not in self.errors:
                 if usual.get(key) is not None:
                     data[name] = Decimal(str(usual[key])) if name == "dose" else usual[key]
@@ -64,7 +83,9 @@ class MedicationOrderForm(forms.Form):
         if dose is not None and dose <= 0:
             self.add_error("dose", "The dose must be more than zero.")
         elif dose is not None and unit and dose > DOSE_MAXIMUM[unit]:
-            self.add_error("dose", f"More than {DOSE_MAXIMUM[unit]} {unit} in one dose is not plausible.")
+            self.add_error(
+                "dose", f"More than {DOSE_MAXIMUM[unit]} {unit} in one dose is not plausible."
+            )
         return data
 
 

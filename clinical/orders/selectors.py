@@ -32,7 +32,9 @@ def order_row(resource: Resource) -> OrderRow:
     return OrderRow(
         resource_type=resource["resourceType"],
         order_id=resource["id"],
-        name=medication_name(resource) if medication else concept_text(resource.get("code"), "order"),
+        name=medication_name(resource)
+        if medication
+        else concept_text(resource.get("code"), "order"),
         detail=dosage_text(resource) if medication else (notes[0].get("text", "") if notes else ""),
         status=resource.get("status", ""),
         priority=resource.get("priority", ""),
@@ -45,7 +47,10 @@ def patient_orders(
     *, user: AbstractBaseUser, patient_id: str, statuses: tuple[str, ...]
 ) -> list[OrderRow]:
     rows = []
-    for resource_type, sort in (("MedicationRequest", "-authoredon"), ("ServiceRequest", "-authored")):
+    for resource_type, sort in (
+        ("MedicationRequest", "-authoredon"),
+        ("ServiceRequest", "-authored"),
+    ):
         found = search(
             user,
             resource_type,

@@ -31,10 +31,14 @@ def dosage_instruction(
     if route is None or frequency is None:
         raise ValidationError("Unknown route or frequency.")
     repeat = {
-        k: frequency[k] for k in ("frequency", "period", "periodUnit", "count", "when") if k in frequency
+        k: frequency[k]
+        for k in ("frequency", "period", "periodUnit", "count", "when")
+        if k in frequency
     }
     number = float(dose) if dose % 1 else int(dose)
-    text = f"{number:g} {unit} {route['display'].replace(' route', '').lower()} {frequency['display']}"
+    text = (
+        f"{number:g} {unit} {route['display'].replace(' route', '').lower()} {frequency['display']}"
+    )
     dosage: dict[str, Any] = {
         "text": text + (f" — {note}" if note else ""),
         "timing": {"repeat": repeat},
@@ -78,7 +82,14 @@ def medication_order_draft(
         "status": "draft",
         "intent": "order",
         "category": [
-            {"coding": [{"system": MEDICATION_REQUEST_CATEGORY, "code": "inpatient" if encounter_id else "outpatient"}]}
+            {
+                "coding": [
+                    {
+                        "system": MEDICATION_REQUEST_CATEGORY,
+                        "code": "inpatient" if encounter_id else "outpatient",
+                    }
+                ]
+            }
         ],
         "medicationCodeableConcept": drug.concept(),
         "subject": {"reference": f"Patient/{patient_id}"},
@@ -128,7 +139,9 @@ def service_order_draft(
         "status": "draft",
         "intent": "order",
         "priority": priority,
-        "category": [{"coding": [{"system": system, "code": code, "display": display}], "text": display}],
+        "category": [
+            {"coding": [{"system": system, "code": code, "display": display}], "text": display}
+        ],
         "code": item.concept(),
         "subject": {"reference": f"Patient/{patient_id}"},
         "authoredOn": now_instant(),

@@ -40,11 +40,15 @@ def _render(request: HttpRequest, chart: Chart, notice: str = "", **context) -> 
         context |= _forms()
     context |= {
         "drafts": patient_orders(user=user, patient_id=patient_id, statuses=("draft",)),
-        "active_orders": patient_orders(user=user, patient_id=patient_id, statuses=("active", "on-hold")),
+        "active_orders": patient_orders(
+            user=user, patient_id=patient_id, statuses=("active", "on-hold")
+        ),
         "notice": notice,
         "open_kind": context.get("open_kind", ""),
     }
-    return render_chart(request, chart, tab="orders", panel="clinical/_orders.html", context=context)
+    return render_chart(
+        request, chart, tab="orders", panel="clinical/_orders.html", context=context
+    )
 
 
 @chart_view("orders")
@@ -57,7 +61,13 @@ def orders(request: HttpRequest, chart: Chart) -> HttpResponse:
     if kind not in KINDS:
         raise Http404("Unknown kind of order.")
     forms = _forms(request.POST, kind)
-    form = forms["medication_form" if kind == "medication" else "lab_form" if kind == "lab-tests" else "imaging_form"]
+    form = forms[
+        "medication_form"
+        if kind == "medication"
+        else "lab_form"
+        if kind == "lab-tests"
+        else "imaging_form"
+    ]
     if not form.is_valid():
         return _render(request, chart, open_kind=kind, **forms)
     encounter = active_encounter(user=request.user, patient_id=chart.patient_id)
@@ -65,24 +75,46 @@ def orders(request: HttpRequest, chart: Chart) -> HttpResponse:
     data = form.cleaned_data
     if kind == "medication":
         dosage = dosage_instruction(
-            dose=data["dose"], unit=data["dose_unit"], route_key=data["route"],
-            frequency_key=data["frequency"], note=data["note"],
+            dose=data["dose"],
+            unit=data["dose_unit"],
+            route_key=data["route"],
+            frequency_key=data["frequency"],
+            note=data["note"],
         )
         order_id = medication_order_draft(
-            patient_id=chart.patient_id, drug=data["drug"], dosage=dosage,
-            duration_days=data["duration_days"], encounter_id=encounter_id, acting_user=request.user,
+            patient_id=chart.patient_id,
+            drug=data["drug"],
+            dosage=dosage,
+            duration_days=data["duration_days"],
+            encounter_id=encounter_id,
+            acting_user=request.user,
         )
         resource_type = "MedicationRequest"
     else:
         order_id = service_order_draft(
-            patient_id=chart.patient_id, kind=kind, item=data["code"], priority=data["priority"],
-            reason=data["reason"], encounter_id=encounter_id, acting_user=request.user,
+            patient_id=chart.patient_id,
+            kind=kind,
+            item=data["code"],
+            priority=data["priority"],
+            reason=data["reason"],
+            encounter_id=encounter_id,
+            acting_user=request.user,
         )
         resource_type = "ServiceRequest"
     return after_write(
-        request, chart, notice="Draft saved: review it, then sign.", url_name="chart-order-review",
-        render_tab=lambda notice: _review(request, chart, _order(request, chart, resource_type, order_id), notice=notice, run_hooks=True),
-        resource_type=resource_type, order_id=order_id,
+        request,
+        chart,
+        notice="Draft saved: review it, then sign.",
+        url_name="chart-order-review",
+        render_tab=lambda notice: _review(
+            request,
+            chart,
+            _order(request, chart, resource_type, order_id),
+            notice=notice,
+            run_hooks=True,
+        ),
+        resource_type=resource_type,
+        order_id=order_id,
     )
 
 
@@ -90,12 +122,21 @@ def _review(request, chart, order, *, notice="", errors=None, run_hooks: bool) -
     context_key = f"order-sign:{order['resourceType']}/{order['id']}"
     if run_hooks:
         results = order_sign_cards(user=request.user, patient_id=chart.patient_id, drafts=[order])
-        cards = cards_keep(session=request.session, patient_id=chart.patient_id, context=context_key, results=results)
+        cards = cards_keep(
+            session=request.session,
+            patient_id=chart.patient_id,
+            context=context_key,
+            results=results,
+        )
         failures = [r for r in results if r.failed]
     else:
         cards = cards_for(session=request.session, patient_id=chart.patient_id, context=context_key)
         failures = []
-    kwargs = {"patient_id": chart.patient_id, "resource_type": order["resourceType"], "order_id": order["id"]}
+    kwargs = {
+        "patient_id": chart.patient_id,
+        "resource_type": order["resourceType"],
+        "order_id": order["id"],
+    }
     context = {
         "order": order_row(order),
         "cards": cards,
@@ -105,15 +146,25 @@ def _review(request, chart, order, *, notice="", errors=None, run_hooks: bool) -
         "accept_url": reverse("chart-order-accept", kwargs=kwargs),
         "cards_target": "#chart-body",
     }
-    return render_chart(request, chart, tab="orders", panel="clinical/_order_review.html", context=context)
+    return render_chart(
+        request, chart, tab="orders", panel="clinical/_order_review.html", context=context
+    )
 
 
 @chart_view("order review")
 @require_http_methods(["GET", "POST"])
-def order_review(request: HttpRequest, chart: Chart, resource_type: str, order_id: str) -> HttpResponse:
+def order_review(
+    request: HttpRequest, chart: Chart, resource_type: str, order_id: str
+) -> HttpResponse:
     order = _order(request, chart, resource_type, order_id)
     if order.get("status") != "draft":
-        return render_chart(request, chart, tab="orders", panel="clinical/_order_done.html", context={"order": order_row(order)})
+        return render_chart(
+            request,
+            chart,
+            tab="orders",
+            panel="clinical/_order_done.html",
+            context={"order": order_row(order)},
+        )
     if request.method == "GET":
         return _review(request, chart, order, run_hooks=True)
     require_permission(request.user, SIGN_ORDERS, "sign orders")
@@ -127,11 +178,19 @@ def order_review(request: HttpRequest, chart: Chart, resource_type: str, order_i
     except (ValidationError, VersionConflict) as exc:
         return _review(request, chart, order, errors={"sign": str(exc)}, run_hooks=False)
     for shown, reason, comment in overrides:
-        card_override(patient_id=chart.patient_id, result=shown.result, reason=reason, comment=comment, acting_user=request.user)
+        card_override(
+            patient_id=chart.patient_id,
+            result=shown.result,
+            reason=reason,
+            comment=comment,
+            acting_user=request.user,
+        )
         card_forget(session=request.session, key=shown.key)
     medication = resource_type == "MedicationRequest"
     return after_write(
-        request, chart, notice=f"Order signed: {order_name(order)}.",
+        request,
+        chart,
+        notice=f"Order signed: {order_name(order)}.",
         url_name="chart-medications" if medication else "chart-orders",
         render_tab=lambda notice: _after_sign(request, chart, medication, notice),
     )
@@ -161,43 +220,77 @@ def _overrides(request: HttpRequest, cards: list[ShownCard]):
 
 @chart_view("order decision support accept")
 @require_POST
-def order_accept(request: HttpRequest, chart: Chart, resource_type: str, order_id: str) -> HttpResponse:
+def order_accept(
+    request: HttpRequest, chart: Chart, resource_type: str, order_id: str
+) -> HttpResponse:
     require_permission(request.user, SIGN_ORDERS, "act on order alerts")
     order = _order(request, chart, resource_type, order_id)
-    shown = card_find(session=request.session, patient_id=chart.patient_id, key=request.POST.get("card", ""))
+    shown = card_find(
+        session=request.session, patient_id=chart.patient_id, key=request.POST.get("card", "")
+    )
     if shown is None:
-        return _review(request, chart, order, notice="That alert is no longer shown.", run_hooks=True)
+        return _review(
+            request, chart, order, notice="That alert is no longer shown.", run_hooks=True
+        )
     try:
-        card_accept(patient_id=chart.patient_id, result=shown.result, suggestion_uuid=request.POST.get("suggestion", ""), acting_user=request.user)
+        card_accept(
+            patient_id=chart.patient_id,
+            result=shown.result,
+            suggestion_uuid=request.POST.get("suggestion", ""),
+            acting_user=request.user,
+        )
     except ValidationError as exc:
         return _review(request, chart, order, errors={shown.key: exc.messages[0]}, run_hooks=False)
     card_forget(session=request.session, key=shown.key)
-    still = patient_order(user=request.user, patient_id=chart.patient_id, resource_type=resource_type, order_id=order_id)
+    still = patient_order(
+        user=request.user,
+        patient_id=chart.patient_id,
+        resource_type=resource_type,
+        order_id=order_id,
+    )
     if still is None or still.get("status") != "draft":
         return after_write(
-            request, chart, notice=f"Suggestion accepted: the draft order for {order_name(order)} was cancelled.",
-            url_name="chart-orders", render_tab=lambda notice: _render(request, chart, notice),
+            request,
+            chart,
+            notice=f"Suggestion accepted: the draft order for {order_name(order)} was cancelled.",
+            url_name="chart-orders",
+            render_tab=lambda notice: _render(request, chart, notice),
         )
-    return _review(request, chart, still, notice="Suggestion accepted: review the changed order.", run_hooks=True)
+    return _review(
+        request,
+        chart,
+        still,
+        notice="Suggestion accepted: review the changed order.",
+        run_hooks=True,
+    )
 
 
 @chart_view("order discard")
 @require_POST
-def order_discard_view(request: HttpRequest, chart: Chart, resource_type: str, order_id: str) -> HttpResponse:
+def order_discard_view(
+    request: HttpRequest, chart: Chart, resource_type: str, order_id: str
+) -> HttpResponse:
     order = _order(request, chart, resource_type, order_id)
     try:
         order_discard(patient_id=chart.patient_id, order=order, acting_user=request.user)
     except ValidationError as exc:
         return _render(request, chart, order_error=exc.messages[0])
     return after_write(
-        request, chart, notice=f"Draft discarded: {order_name(order)}.", url_name="chart-orders",
+        request,
+        chart,
+        notice=f"Draft discarded: {order_name(order)}.",
+        url_name="chart-orders",
         render_tab=lambda notice: _render(request, chart, notice),
     )
 
 
 def _order(request: HttpRequest, chart: Chart, resource_type: str, order_id: str) -> dict:
-    order = patient_order(user=request.user, patient_id=chart.patient_id, resource_type=resource_type, order_id=order_id)
+    order = patient_order(
+        user=request.user,
+        patient_id=chart.patient_id,
+        resource_type=resource_type,
+        order_id=order_id,
+    )
     if order is None:
         raise Http404("No such order in this chart.")
     return order
-

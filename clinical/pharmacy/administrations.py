@@ -83,7 +83,9 @@ def administration_record(
         raise ValidationError("A dose not given needs its scheduled time.")
     repository = repository_for(acting_user)
     by = practitioner_ensure(user=acting_user, repository=repository)
-    administration = _administration(order, slot=slot, given=given, reason=reason, comment=comment, by=by)
+    administration = _administration(
+        order, slot=slot, given=given, reason=reason, comment=comment, by=by
+    )
     if slot is None:
         stored = repository.create(administration).stored
     else:
@@ -153,9 +155,13 @@ def _administration(
     if order.get("encounter"):
         administration["context"] = order["encounter"]
     if reason is not None:
-        concept: dict[str, Any] = {"text": f"{reason.display}: {comment}" if comment else reason.display}
+        concept: dict[str, Any] = {
+            "text": f"{reason.display}: {comment}" if comment else reason.display
+        }
         if reason.code:
-            concept["coding"] = [{"system": reason.system, "code": reason.code, "display": reason.display}]
+            concept["coding"] = [
+                {"system": reason.system, "code": reason.code, "display": reason.display}
+            ]
         administration["statusReason"] = [concept]
     elif comment:
         administration["note"] = [{"text": comment}]

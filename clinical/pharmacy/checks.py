@@ -68,7 +68,11 @@ def order_checks(*, user: AbstractBaseUser, order: Resource) -> OrderChecks:
         card = result.card or {}
         summary = str(card.get("summary", "")).lower()
         group = next(
-            (g for g, (_, _, words) in zip(groups, GROUPS, strict=True) if any(w in summary for w in words)),
+            (
+                g
+                for g, (_, _, words) in zip(groups, GROUPS, strict=True)
+                if any(w in summary for w in words)
+            ),
             None,
         )
         (group.cards if group else checks.other).append(card)

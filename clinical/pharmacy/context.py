@@ -91,7 +91,8 @@ def patient_contexts(
             creatinine=_latest(results, (CREATININE,)),
             egfr=_latest(results, EGFR),
             medications=tuple(
-                ActiveMedication(m["id"], medication_name(m)) for m in medications.get(patient_id, [])
+                ActiveMedication(m["id"], medication_name(m))
+                for m in medications.get(patient_id, [])
             ),
         )
     return contexts
@@ -136,7 +137,9 @@ def _latest(results: list[Resource], codes: tuple[str, ...]) -> LabValue | None:
             flags = interpretation_codes(observation) - {"N", ""}
             return LabValue(
                 value=observation_value(observation),
-                when=parse_datetime(observation.get("effectiveDateTime") or observation.get("issued")),
+                when=parse_datetime(
+                    observation.get("effectiveDateTime") or observation.get("issued")
+                ),
                 flag=sorted(flags)[0] if flags else "",
             )
     return None

@@ -47,7 +47,9 @@ class ReturnForm(VersionedForm):
 
 class RejectForm(VersionedForm):
     reason = forms.ChoiceField(label="Reason", choices=STOP_REASONS)
-    comment = forms.CharField(label="Comment", required=False, max_length=500, widget=forms.TextInput)
+    comment = forms.CharField(
+        label="Comment", required=False, max_length=500, widget=forms.TextInput
+    )
 
     def reason_display(self) -> str:
         return dict(STOP_REASONS)[self.cleaned_data["reason"]]
@@ -82,7 +84,8 @@ class AdministrationForm(forms.Form):
     slot = forms.CharField(required=False, max_length=40)
     outcome = forms.ChoiceField(choices=[("given", "Given"), ("not-given", "Not given")])
     reason = forms.ChoiceField(
-        required=False, choices=[("", "Choose a reason")] + [(r.key, r.display) for r in NOT_GIVEN_REASONS]
+        required=False,
+        choices=[("", "Choose a reason")] + [(r.key, r.display) for r in NOT_GIVEN_REASONS],
     )
     comment = forms.CharField(required=False, max_length=500)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from clinical.fhir.display import concept_text, parse_datetime, quantity_text
 from clinical.fhir.reads import Resource, reference_id, search
 from clinical.pharmacy.schedule import day_bounds, day_schedule
-from clinical.pharmacy.selectors import OrderRow, order_row
+from clinical.pharmacy.selectors import OrderRow, order_row, outside_pharmacy
 from clinical.pharmacy.states import (
     MAR_SLOT_SYSTEM,
     ON_MAR,
@@ -102,8 +102,12 @@ def patient_mar(*, user: AbstractBaseUser, patient_id: str, day: date) -> Mar:
     orders = search(
         user,
         "MedicationRequest",
-        [("patient", f"Patient/{patient_id}"), ("status", "active"), ("intent", "order"),
-         ("_sort", "authoredon")],
+        [
+            ("patient", f"Patient/{patient_id}"),
+            ("status", "active"),
+            ("intent", "order"),
+            ("_sort", "authoredon"),
+        ],
         count=500,
     )
     on_mar = [o for o in orders if pharmacy_state(o) in ON_MAR]
@@ -128,7 +132,11 @@ def patient_mar(*, user: AbstractBaseUser, patient_id: str, day: date) -> Mar:
                 other_doses=doses.unscheduled.get(order["id"], []),
             )
         )
-    waiting = [order_row(o) for o in orders if pharmacy_state(o) in WAITING_STATES]
+    waiting = [
+        order_row(o)
+        for o in orders
+        if pharmacy_state(o) in WAITING_STATES and not outside_pharmacy(o)
+    ]
     stamp_text = "|".join(
         [f"{o['id']}:{o['meta']['versionId']}" for o in orders] + sorted(doses.ids) + [str(day)]
     )

@@ -32,13 +32,16 @@ class Places:
         return sorted(((w["id"], w.get("name", w["id"])) for w in wards), key=lambda w: w[1])
 
     def of_encounter(self, encounter: Resource | None) -> Place:
+        """The encounter's current place; the bed when it names both the ward and a bed."""
+        found = []
         for item in (encounter or {}).get("location") or []:
             if item.get("status", "active") not in ("active", "reserved"):
                 continue
             location_id = reference_id(item.get("location"), "Location")
             if location_id:
-                return self.of_location(location_id, (item.get("location") or {}).get("display", ""))
-        return NOWHERE
+                display = (item.get("location") or {}).get("display", "")
+                found.append(self.of_location(location_id, display))
+        return next((p for p in found if p.spot), found[0] if found else NOWHERE)
 
     def of_location(self, location_id: str, display: str = "") -> Place:
         start = self.locations.get(location_id)
@@ -48,7 +51,7 @@ class Places:
             seen.add(current["id"])
             if _physical_type(current) == WARD_TYPE:
                 ward_name = current.get("name", current["id"])
-                spot = "" if current["id"] == location_id else name
+                spot = "" if current["id"] == location_id else name.removeprefix(f"{ward_name}, ")
                 return Place(current["id"], ward_name, spot)
             parent = reference_id(current.get("partOf"), "Location")
             current = self.locations.get(parent or "")

@@ -46,7 +46,9 @@ class DaySchedule:
     as_needed: bool  # PRN (or no usable timing): record doses when given
 
 
-def day_schedule(dosage: dict[str, Any], day: date, tz: tzinfo, *, start: datetime | None) -> DaySchedule:
+def day_schedule(
+    dosage: dict[str, Any], day: date, tz: tzinfo, *, start: datetime | None
+) -> DaySchedule:
     timing = dosage.get("timing") or {}
     repeat = timing.get("repeat") or {}
     as_needed = bool(dosage.get("asNeededBoolean") or dosage.get("asNeededCodeableConcept"))
@@ -103,7 +105,9 @@ def _spread(frequency: int, period_hours: float) -> list[time] | None:
     return [time(m // 60, m % 60) for m in minutes]
 
 
-def _on_day(repeat, unit: str, period: float, day: date, tz: tzinfo, start: datetime | None) -> bool:
+def _on_day(
+    repeat, unit: str, period: float, day: date, tz: tzinfo, start: datetime | None
+) -> bool:
     first = start.astimezone(tz).date() if start else day
     if unit == "wk" and repeat.get("dayOfWeek"):
         return day.weekday() in {DAY_NUMBERS.get(d) for d in repeat["dayOfWeek"]}

@@ -140,6 +140,16 @@ def order_row(order: Resource, place: Place = NOWHERE) -> OrderRow:
     )
 
 
+def outside_pharmacy(order: Resource) -> bool:
+    """Is the order for an outside pharmacy (community, outpatient, discharge prescriptions)?"""
+    outside = OUTSIDE_CATEGORIES.split(",")
+    return any(
+        coding.get("code") in outside
+        for category in order.get("category") or []
+        for coding in category.get("coding") or []
+    )
+
+
 def pharmacy_queue(*, user: AbstractBaseUser, filters: QueueFilters) -> PharmacyQueue:
     orders = _queue_orders(user)
     encounters = by_ids(
@@ -147,10 +157,17 @@ def pharmacy_queue(*, user: AbstractBaseUser, filters: QueueFilters) -> Pharmacy
     )
     places = Places(user)
     rows = [
-        order_row(o, places.of_encounter(encounters.get(reference_id(o.get("encounter"), "Encounter") or "")))
+        order_row(
+            o,
+            places.of_encounter(
+                encounters.get(reference_id(o.get("encounter"), "Encounter") or "")
+            ),
+        )
         for o in orders
     ]
-    prescribers = sorted({(r.requester_ref, r.requester) for r in rows if r.requester_ref}, key=lambda p: p[1])
+    prescribers = sorted(
+        {(r.requester_ref, r.requester) for r in rows if r.requester_ref}, key=lambda p: p[1]
+    )
     in_scope = [
         r
         for r in rows
@@ -230,7 +247,11 @@ def _queue_orders(user: AbstractBaseUser) -> list[Resource]:
     cancelled = search(
         user,
         "MedicationRequest",
-        [*common, ("status", "cancelled"), ("_lastUpdated", f"ge{since.isoformat(timespec='seconds')}")],
+        [
+            *common,
+            ("status", "cancelled"),
+            ("_lastUpdated", f"ge{since.isoformat(timespec='seconds')}"),
+        ],
         count=QUEUE_MAX,
     )
     return current + [o for o in cancelled if pharmacy_state(o) == PharmacyState.REJECTED]
@@ -306,7 +327,10 @@ def order_dispenses(*, user: AbstractBaseUser, order_id: str) -> list[tuple[Disp
         [("prescription", f"MedicationRequest/{order_id}"), ("_sort", "-whenhandedover")],
         count=200,
     )
-    return [(_dispense_row(d), _decimal((d.get("quantity") or {}).get("value")) or Decimal(0)) for d in found]
+    return [
+        (_dispense_row(d), _decimal((d.get("quantity") or {}).get("value")) or Decimal(0))
+        for d in found
+    ]
 
 
 def dispensed_quantities(*, user: AbstractBaseUser, order_ids: list[str]) -> dict[str, Decimal]:

@@ -78,9 +78,7 @@ def order_return(
         }
         return with_state(held, PharmacyState.RETURNED, by=by, at=now, comment=reason)
 
-    return _write(
-        acting_user, order, version, build, f"pharmacy returned to prescriber: {reason}"
-    )
+    return _write(acting_user, order, version, build, f"pharmacy returned to prescriber: {reason}")
 
 
 @transaction.atomic
@@ -103,7 +101,11 @@ def order_reject(
             "status": "cancelled",
             "statusReason": {
                 "coding": [
-                    {"system": MEDICATION_STATUS_REASON, "code": reason_code, "display": reason_display}
+                    {
+                        "system": MEDICATION_STATUS_REASON,
+                        "code": reason_code,
+                        "display": reason_display,
+                    }
                 ],
                 "text": text,
             },
@@ -156,7 +158,9 @@ def medication_dispense(
         if remaining <= 0:
             raise ValidationError("This order has been dispensed in full.")
         if quantity > remaining:
-            raise ValidationError(f"Only {_number(remaining)} remain to dispense of the {_number(ordered)} ordered.")
+            raise ValidationError(
+                f"Only {_number(remaining)} remain to dispense of the {_number(ordered)} ordered."
+            )
         if before + quantity < ordered:
             state = PharmacyState.PARTIALLY_DISPENSED
     repository = repository_for(acting_user)
@@ -169,16 +173,33 @@ def medication_dispense(
         if_match=version,
     ).stored
     dispense = _dispense_resource(
-        order, by=by, now=now, quantity=quantity, unit=unit, lot=lot, expiry=expiry,
-        first=before == 0, complete=state == PharmacyState.DISPENSED,
+        order,
+        by=by,
+        now=now,
+        quantity=quantity,
+        unit=unit,
+        lot=lot,
+        expiry=expiry,
+        first=before == 0,
+        complete=state == PharmacyState.DISPENSED,
     )
     created = repository.create(dispense).stored
     patient_id = _patient_id(order)
     what = f"{_number(quantity)} {unit} of {medication_name(order)} (lot {lot})"
-    audit_write(user=acting_user, action="update", patient_id=patient_id,
-                reference=stored.relative_url, description=f"pharmacy {state.label.lower()}: {what}")
-    audit_write(user=acting_user, action="create", patient_id=patient_id,
-                reference=created.relative_url, description=f"medication dispensed: {what}")
+    audit_write(
+        user=acting_user,
+        action="update",
+        patient_id=patient_id,
+        reference=stored.relative_url,
+        description=f"pharmacy {state.label.lower()}: {what}",
+    )
+    audit_write(
+        user=acting_user,
+        action="create",
+        patient_id=patient_id,
+        reference=created.relative_url,
+        description=f"medication dispensed: {what}",
+    )
     return created.resource_id
 
 
@@ -214,7 +235,9 @@ def _current(user: AbstractBaseUser, order_id: str, version: int) -> Resource:
     return order
 
 
-def _write(user: AbstractBaseUser, order: Resource, version: int, build, description: str) -> Resource:
+def _write(
+    user: AbstractBaseUser, order: Resource, version: int, build, description: str
+) -> Resource:
     repository = repository_for(user)
     by = practitioner_ensure(user=user, repository=repository)
     stored = repository.update(

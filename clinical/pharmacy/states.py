@@ -95,9 +95,7 @@ def with_state(
     ]
     if comment:
         review.append({"url": "comment", "valueString": comment})
-    kept = [
-        e for e in order.get("extension") or [] if e.get("url") not in (STATUS_URL, REVIEW_URL)
-    ]
+    kept = [e for e in order.get("extension") or [] if e.get("url") not in (STATUS_URL, REVIEW_URL)]
     return {
         **order,
         "extension": [

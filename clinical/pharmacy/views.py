@@ -74,8 +74,9 @@ def _queue_context(request: HttpRequest) -> dict:
     form = forms.QueueFilterForm(request.GET)
     filters = QueueFilters(**form.cleaned_data) if form.is_valid() else QueueFilters()
     data = pharmacy_queue(user=request.user, filters=filters)
-    query = urlencode({k: v for k, v in vars(filters).items() if v})
-    context = {"queue": data, "query": query}
+    chosen = {k: v for k, v in vars(filters).items() if v}
+    links = [{"count": c, "query": urlencode(chosen | {"state": c.state})} for c in data.counts]
+    context = {"queue": data, "query": urlencode(chosen), "state_links": links}
     context["queue_body"], context["stamp"] = stamped(request, "pharmacy/_queue_body.html", context)
     return context
 
@@ -97,7 +98,9 @@ def _audit_queue(request: HttpRequest, context: dict) -> None:
 OrderView = Callable[..., HttpResponse]
 
 
-def pharmacy_order_view(view: str, permission: str = VERIFY_ORDERS) -> Callable[[OrderView], OrderView]:
+def pharmacy_order_view(
+    view: str, permission: str = VERIFY_ORDERS
+) -> Callable[[OrderView], OrderView]:
     """Sign-in, the permission, the order (404 unless a medication order), and its chart opened
     (access check and audit) before the view runs with (request, order)."""
 
@@ -126,8 +129,10 @@ def pharmacy_order_view(view: str, permission: str = VERIFY_ORDERS) -> Callable[
 
 
 def _break_glass(request: HttpRequest, patient_id: str) -> HttpResponse:
-    url = reverse("break-glass", kwargs={"patient_id": patient_id}) + "?" + urlencode(
-        {"next": request.get_full_path()}
+    url = (
+        reverse("break-glass", kwargs={"patient_id": patient_id})
+        + "?"
+        + urlencode({"next": request.get_full_path()})
     )
     return HttpResponseClientRedirect(url) if getattr(request, "htmx", False) else redirect(url)
 
@@ -148,7 +153,9 @@ def _panel(
 ) -> HttpResponse:
     detail = order_detail(user=request.user, order=order)
     state = detail.row.order.state
-    actionable = state in (PharmacyState.PENDING, PharmacyState.VERIFIED) and order["status"] == "active"
+    actionable = (
+        state in (PharmacyState.PENDING, PharmacyState.VERIFIED) and order["status"] == "active"
+    )
     version = {"version": detail.row.order.version}
     remaining = detail.remaining
     dispense_initial = version | {"unit": detail.row.order.quantity_unit}
@@ -216,21 +223,43 @@ def conflict_message(order: Resource) -> str:
 @pharmacy_order_view("pharmacy verify")
 @require_POST
 def order_verify_view(request: HttpRequest, order: Resource) -> HttpResponse:
+    """A critical alert (allergy, contraindicated combination, renal avoid) is verified over
+    only with a comment saying why."""
+    form = forms.VerifyForm(request.POST)
+    if (
+        form.is_valid()
+        and not form.cleaned_data["comment"]
+        and order_checks(user=request.user, order=order).critical
+    ):
+        form.add_error("comment", "Critical alerts: say why you verify the order anyway.")
     return _act(
-        request, order, forms.VerifyForm(request.POST), "verify_form",
-        lambda d: order_verify(order_id=order["id"], version=d["version"], comment=d["comment"], acting_user=request.user),
+        request,
+        order,
+        form,
+        "verify_form",
+        lambda d: order_verify(
+            order_id=order["id"],
+            version=d["version"],
+            comment=d["comment"],
+            acting_user=request.user,
+        ),
         f"Verified: {medication_name(order)}.",
-    )  # fmt: skip
+    )
 
 
 @pharmacy_order_view("pharmacy return")
 @require_POST
 def order_return_view(request: HttpRequest, order: Resource) -> HttpResponse:
     return _act(
-        request, order, forms.ReturnForm(request.POST), "return_form",
-        lambda d: order_return(order_id=order["id"], version=d["version"], reason=d["reason"], acting_user=request.user),
+        request,
+        order,
+        forms.ReturnForm(request.POST),
+        "return_form",
+        lambda d: order_return(
+            order_id=order["id"], version=d["version"], reason=d["reason"], acting_user=request.user
+        ),
         f"Returned to the prescriber: {medication_name(order)}.",
-    )  # fmt: skip
+    )
 
 
 @pharmacy_order_view("pharmacy reject")
@@ -238,26 +267,41 @@ def order_return_view(request: HttpRequest, order: Resource) -> HttpResponse:
 def order_reject_view(request: HttpRequest, order: Resource) -> HttpResponse:
     form = forms.RejectForm(request.POST)
     return _act(
-        request, order, form, "reject_form",
+        request,
+        order,
+        form,
+        "reject_form",
         lambda d: order_reject(
-            order_id=order["id"], version=d["version"], reason_code=d["reason"],
-            reason_display=form.reason_display(), comment=d["comment"], acting_user=request.user,
+            order_id=order["id"],
+            version=d["version"],
+            reason_code=d["reason"],
+            reason_display=form.reason_display(),
+            comment=d["comment"],
+            acting_user=request.user,
         ),
         f"Rejected: {medication_name(order)}.",
-    )  # fmt: skip
+    )
 
 
 @pharmacy_order_view("pharmacy dispense")
 @require_POST
 def order_dispense_view(request: HttpRequest, order: Resource) -> HttpResponse:
     return _act(
-        request, order, forms.DispenseForm(request.POST), "dispense_form",
+        request,
+        order,
+        forms.DispenseForm(request.POST),
+        "dispense_form",
         lambda d: medication_dispense(
-            order_id=order["id"], version=d["version"], quantity=d["quantity"], unit=d["unit"],
-            lot=d["lot"], expiry=d["expiry"], acting_user=request.user,
+            order_id=order["id"],
+            version=d["version"],
+            quantity=d["quantity"],
+            unit=d["unit"],
+            lot=d["lot"],
+            expiry=d["expiry"],
+            acting_user=request.user,
         ),
         f"Dispensed: {medication_name(order)}.",
-    )  # fmt: skip
+    )
 
 
 # -- the prescriber's returned orders ------------------------------------------------------------
@@ -291,9 +335,11 @@ def order_resubmit_view(request: HttpRequest, order: Resource) -> HttpResponse:
     else:
         try:
             order_resubmit(
-                order_id=order["id"], version=form.cleaned_data["version"],
-                comment=form.cleaned_data["comment"], acting_user=request.user,
-            )  # fmt: skip
+                order_id=order["id"],
+                version=form.cleaned_data["version"],
+                comment=form.cleaned_data["comment"],
+                acting_user=request.user,
+            )
         except VersionConflict:
             error = "This order changed while you were looking at it: it is shown as it is now."
         except ValidationError as exc:
@@ -314,7 +360,9 @@ def mar(request: HttpRequest, chart: Chart) -> HttpResponse:
     return _mar(request, chart, _day(request.GET.get("day")))
 
 
-def _mar(request: HttpRequest, chart: Chart, day: date, *, notice: str = "", error: str = "") -> HttpResponse:
+def _mar(
+    request: HttpRequest, chart: Chart, day: date, *, notice: str = "", error: str = ""
+) -> HttpResponse:
     context = {
         "chart": chart,
         "mar": patient_mar(user=request.user, patient_id=chart.patient_id, day=day),
@@ -323,7 +371,9 @@ def _mar(request: HttpRequest, chart: Chart, day: date, *, notice: str = "", err
         "notice": notice,
         "error": error,
     }
-    context["mar_body"], context["stamp"] = stamped(request, "pharmacy/_mar_grid_body.html", context)
+    context["mar_body"], context["stamp"] = stamped(
+        request, "pharmacy/_mar_grid_body.html", context
+    )
     if wants_fragment(request, MAR_GRID):
         if request.method == "GET" and (response := unchanged(request, context["stamp"])):
             return response
@@ -344,14 +394,22 @@ def mar_record(request: HttpRequest, chart: Chart) -> HttpResponse:
         data = form.cleaned_data
         try:
             administration_record(
-                patient_id=chart.patient_id, order_id=data["order"], slot=data["slot"],
-                given=data["outcome"] == "given", reason_key=data["reason"],
-                comment=data["comment"], acting_user=request.user,
-            )  # fmt: skip
+                patient_id=chart.patient_id,
+                order_id=data["order"],
+                slot=data["slot"],
+                given=data["outcome"] == "given",
+                reason_key=data["reason"],
+                comment=data["comment"],
+                acting_user=request.user,
+            )
         except ValidationError as exc:
             error = exc.messages[0]
         else:
-            notice = "Dose recorded as given." if data["outcome"] == "given" else "Dose recorded as not given."
+            notice = (
+                "Dose recorded as given."
+                if data["outcome"] == "given"
+                else "Dose recorded as not given."
+            )
     if wants_fragment(request, MAR_GRID):
         return _mar(request, chart, day, notice=notice, error=error)
     (messages.error if error else messages.success)(request, error or notice)

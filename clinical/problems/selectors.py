@@ -39,9 +39,9 @@ def problem_row(condition: Resource) -> ProblemRow:
         clinical_status=first_coding(condition.get("clinicalStatus"), CONDITION_CLINICAL).get(
             "code", ""
         ),
-        verification=first_coding(
-            condition.get("verificationStatus"), CONDITION_VERIFICATION
-        ).get("code", ""),
+        verification=first_coding(condition.get("verificationStatus"), CONDITION_VERIFICATION).get(
+            "code", ""
+        ),
         onset=parse_datetime(
             condition.get("onsetDateTime") or (condition.get("onsetPeriod") or {}).get("start")
         ),
@@ -62,7 +62,9 @@ def patient_problems(
     return sorted(rows, key=lambda r: (not r.active, r.name.lower()))
 
 
-def patient_condition(*, user: AbstractBaseUser, patient_id: str, condition_id: str) -> Resource | None:
+def patient_condition(
+    *, user: AbstractBaseUser, patient_id: str, condition_id: str
+) -> Resource | None:
     """The Condition if it belongs to this patient (a chart never reaches another's data)."""
     condition = read(user, "Condition", condition_id)
     return condition if belongs_to(condition, patient_id) else None

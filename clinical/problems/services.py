@@ -134,9 +134,7 @@ def _write(
     description: str,
 ) -> None:
     repository = repository_for(user)
-    stored = repository.update(
-        "Condition", condition["id"], condition, if_match=version
-    ).stored
+    stored = repository.update("Condition", condition["id"], condition, if_match=version).stored
     audit_write(
         user=user,
         action="update",

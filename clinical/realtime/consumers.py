@@ -39,6 +39,13 @@ MAX_TOPICS = 50
 CLOSE_UNAUTHENTICATED = 4401
 
 _inflight: dict[tuple, asyncio.Future] = {}
+_presence_due: set[str] = set()  # topics whose presence broadcast is scheduled in this process
+PRESENCE_DEBOUNCE_SECONDS = 0.25
+
+
+def _log_call(function):
+    """The topic log off the event loop, on any thread (it needs no database connection)."""
+    return sync_to_async(function, thread_sensitive=False)
 
 
 async def _checked_once(key: tuple, check) -> bool:
@@ -106,7 +113,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(topic.group, self.channel_name)
         self.topics[topic.name] = topic
-        seq = (await sync_to_async(topic_log().watch)([topic.name]))[topic.name]
+        seq = (await _log_call(topic_log().watch)([topic.name]))[topic.name]
         await self.send_json({"type": "subscribed", "topic": topic.name, "seq": seq})
         if since is not None and since < seq:
             await self._catch_up(topic, since, seq)
@@ -114,7 +121,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self._presence_join(topic)
 
     async def _catch_up(self, topic: Topic, since: int, seq: int) -> None:
-        missed = await sync_to_async(topic_log().since)(topic.name, since)
+        missed = await _log_call(topic_log().since)(topic.name, since)
         if missed is None:
             await self.send_json({"type": "reload", "topic": topic.name, "seq": seq})
             return
@@ -131,7 +138,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_discard(topic.group, self.channel_name)
         if topic.has_presence:
-            await sync_to_async(topic_log().presence_leave)(topic.name, self._member())
+            await _log_call(topic_log().presence_leave)(topic.name, self._member())
             await self._presence_broadcast(topic)
 
     async def _deny(self, name: str, reason: str) -> None:
@@ -145,7 +152,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if topic is None:
             return
         user = self.user
-        key = (user.pk, id(user), topic.name, message["seq"])
+        key = (user.pk, topic.name, message["seq"])
 
         def check() -> bool:
             return message_allowed(user=user, topic=topic, patient_ids=event.get("patients", ()))
@@ -162,7 +169,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if topic is None:
             return
         user = self.user
-        key = (user.pk, id(user), topic.name, "presence", time.monotonic() // 1)
+        key = (user.pk, topic.name, "presence", time.monotonic() // 1)
         if await _checked_once(key, lambda: topic_allowed(user=user, topic=topic)):
             await self.send_json(message)
 
@@ -175,11 +182,23 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         return self.presence_member
 
     async def _presence_join(self, topic: Topic) -> None:
-        await sync_to_async(topic_log().presence_join)(topic.name, self._member())
+        await _log_call(topic_log().presence_join)(topic.name, self._member())
         await self._presence_broadcast(topic)
 
     async def _presence_broadcast(self, topic: Topic) -> None:
-        members = await sync_to_async(topic_log().presence_members)(topic.name)
+        """Tell the topic's followers who follows it, once for the joins and leaves of a
+        quarter second in this process (500 tabs opening at once are not 500² messages)."""
+        if topic.name in _presence_due:
+            return
+        _presence_due.add(topic.name)
+        asyncio.get_running_loop().call_later(
+            PRESENCE_DEBOUNCE_SECONDS,
+            lambda: asyncio.ensure_future(self._presence_send(topic)),
+        )
+
+    async def _presence_send(self, topic: Topic) -> None:
+        _presence_due.discard(topic.name)
+        members = await _log_call(topic_log().presence_members)(topic.name)
         viewers: dict[str, Viewer] = {}
         for member in members:
             _, username, name = member.split("|", 2)
@@ -196,7 +215,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
             names = list(self.topics)
-            await sync_to_async(topic_log().watch)(names)
+            await _log_call(topic_log().watch)(names)
             for name in names:
                 topic = self.topics.get(name)
                 if topic is None:
@@ -205,7 +224,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                     await self._unsubscribe(name)
                     await self._deny(name, "forbidden")
                 elif topic.has_presence:
-                    await sync_to_async(topic_log().presence_join)(name, self._member())
+                    await _log_call(topic_log().presence_join)(name, self._member())
 
     def _user_refresh(self) -> bool:
         """Read the user again (fresh permissions); False when signed out or deactivated."""

@@ -29,9 +29,7 @@ def results_inbox(*, user: AbstractBaseUser) -> list[InboxItem]:
     orders = search(user, "ServiceRequest", [("requester", me)], count=500)
     encounters = search(user, "Encounter", [("participant", me)], count=200)
     patient_ids = {
-        i
-        for r in [*orders, *encounters]
-        if (i := reference_id(r.get("subject"), "Patient"))
+        i for r in [*orders, *encounters] if (i := reference_id(r.get("subject"), "Patient"))
     }
     if not patient_ids:
         return []

@@ -23,6 +23,7 @@ from clinical.vitals.selectors import Reading
 
 REPORTABLE = ("final", "amended", "corrected", "preliminary")
 RESULTS_READ_MAX = 500
+RESULTS_PAGE = 80  # the Results tab shows this many, newest first; "older" pages by date
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 
 
@@ -78,26 +79,28 @@ def result_row(observation: Resource) -> ResultRow:
         when=clinical_time(observation),
         status=observation.get("status", ""),
         acknowledged_at=parse_datetime((ack_parts.get("at") or {}).get("valueDateTime")),
-        acknowledged_by=((ack_parts.get("by") or {}).get("valueReference") or {}).get(
-            "display", ""
-        )
+        acknowledged_by=((ack_parts.get("by") or {}).get("valueReference") or {}).get("display", "")
         or ((ack_parts.get("by") or {}).get("valueReference") or {}).get("reference", ""),
         acknowledged=ack is not None,
         based_on=tuple(
-            i for ref in observation.get("basedOn") or [] if (i := reference_id(ref, "ServiceRequest"))
+            i
+            for ref in observation.get("basedOn") or []
+            if (i := reference_id(ref, "ServiceRequest"))
         ),
     )
 
 
 def patient_lab_results(
-    *, user: AbstractBaseUser, patient_id: str, count: int = RESULTS_READ_MAX
+    *,
+    user: AbstractBaseUser,
+    patient_id: str,
+    count: int = RESULTS_READ_MAX,
+    before: datetime | None = None,
 ) -> list[ResultRow]:
-    found = search(
-        user,
-        "Observation",
-        [("patient", patient_id), ("category", "laboratory"), ("_sort", "-date")],
-        count=count,
-    )
+    params = [("patient", patient_id), ("category", "laboratory"), ("_sort", "-date")]
+    if before is not None:
+        params.append(("date", f"lt{before.isoformat()}"))
+    found = search(user, "Observation", params, count=count)
     return [result_row(o) for o in found if o.get("status") in REPORTABLE]
 
 
@@ -106,6 +109,12 @@ def recent_abnormal_results(
 ) -> list[ResultRow]:
     rows = patient_lab_results(user=user, patient_id=patient_id, count=100)
     return [r for r in rows if r.abnormal][:limit]
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    groups: list["ResultGroup"]
+    older_than: datetime | None  # where the next (older) page starts; None on the last page
 
 
 @dataclass(frozen=True)
@@ -120,13 +129,24 @@ class ResultGroup:
         return sum(1 for r in self.rows if r.abnormal)
 
 
-def grouped_results(*, user: AbstractBaseUser, patient_id: str) -> list[ResultGroup]:
-    """Results under their DiagnosticReport (panel), newest first; the others by date."""
-    rows = patient_lab_results(user=user, patient_id=patient_id)
-    by_id = {r.observation_id: r for r in rows}
-    reports = search(
-        user, "DiagnosticReport", [("patient", patient_id), ("_sort", "-date")], count=200
+def grouped_results(
+    *, user: AbstractBaseUser, patient_id: str, before: datetime | None = None
+) -> ResultPage:
+    """A page of results under their DiagnosticReport (panel), newest first; the others by
+    date. `before`: only results taken before then (the next page)."""
+    rows = patient_lab_results(
+        user=user, patient_id=patient_id, count=RESULTS_PAGE + 1, before=before
     )
+    more = len(rows) > RESULTS_PAGE
+    rows = rows[:RESULTS_PAGE]
+    by_id = {r.observation_id: r for r in rows}
+    oldest = min((r.when for r in rows if r.when), default=None)
+    report_params = [("patient", patient_id), ("_sort", "-date")]
+    if oldest is not None:
+        report_params.append(("date", f"ge{oldest.isoformat()}"))
+    if before is not None:
+        report_params.append(("date", f"lt{before.isoformat()}"))
+    reports = search(user, "DiagnosticReport", report_params, count=RESULTS_PAGE)
     groups, placed = [], set()
     for report in reports:
         members = [
@@ -152,7 +172,8 @@ def grouped_results(*, user: AbstractBaseUser, patient_id: str) -> list[ResultGr
             loose.setdefault(day, []).append(row)
     for day, members in loose.items():
         groups.append(ResultGroup(f"Results of {day}", "", members[0].when, members))
-    return sorted(groups, key=lambda g: g.when or EARLIEST, reverse=True)
+    groups.sort(key=lambda g: g.when or EARLIEST, reverse=True)
+    return ResultPage(groups, oldest if more else None)
 
 
 def analyte_trend(
@@ -170,12 +191,24 @@ def analyte_trend(
         return rows, None
     latest = found[0]
     band = _band(latest)
-    kind = VitalKind(code, numeric[0].name, code, numeric[0].name, numeric[0].unit, numeric[0].unit, (0, 0), band, decimals=_decimals(numeric))
+    kind = VitalKind(
+        code,
+        numeric[0].name,
+        code,
+        numeric[0].name,
+        numeric[0].unit,
+        numeric[0].unit,
+        (0, 0),
+        band,
+        decimals=_decimals(numeric),
+    )
     readings = sorted((Reading(kind, r.when, r.number) for r in numeric), key=lambda r: r.when)  # type: ignore[arg-type]
     return rows, trend_chart(numeric[0].name, (kind,), {kind.key: readings}, decimals=kind.decimals)
 
 
-def patient_observation(*, user: AbstractBaseUser, patient_id: str, observation_id: str) -> Resource | None:
+def patient_observation(
+    *, user: AbstractBaseUser, patient_id: str, observation_id: str
+) -> Resource | None:
     observation = read(user, "Observation", observation_id)
     return observation if belongs_to(observation, patient_id) else None
 

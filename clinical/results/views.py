@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinical.chart.access import Chart, chart_view
 from clinical.chart.rendering import after_write, render_chart
+from clinical.fhir.display import parse_datetime
 from clinical.fhir.writes import require_permission
 from clinical.results.inbox import results_inbox
 from clinical.results.selectors import analyte_trend, grouped_results, patient_observation
@@ -20,10 +21,9 @@ PANEL = "clinical/_results.html"
 
 
 def _render(request: HttpRequest, chart: Chart, notice: str = "", **context) -> HttpResponse:
-    context |= {
-        "groups": grouped_results(user=request.user, patient_id=chart.patient_id),
-        "notice": notice,
-    }
+    before = parse_datetime(request.GET.get("before", "")) if request.method == "GET" else None
+    page = grouped_results(user=request.user, patient_id=chart.patient_id, before=before)
+    context |= {"page": page, "groups": page.groups, "before": before, "notice": notice}
     return render_chart(request, chart, tab="results", panel=PANEL, context=context)
 
 
@@ -45,7 +45,9 @@ def result_trend(request: HttpRequest, chart: Chart, code: str) -> HttpResponse:
 
 @chart_view("result acknowledge")
 @require_POST
-def result_acknowledge_view(request: HttpRequest, chart: Chart, observation_id: str) -> HttpResponse:
+def result_acknowledge_view(
+    request: HttpRequest, chart: Chart, observation_id: str
+) -> HttpResponse:
     require_permission(request.user, SIGN_ORDERS, "acknowledge results")
     observation = patient_observation(
         user=request.user, patient_id=chart.patient_id, observation_id=observation_id

@@ -10,6 +10,7 @@ from clinical.vitals.definitions import VitalKind
 from clinical.vitals.selectors import Reading
 
 WIDTH, HEIGHT = 360, 150
+CHART_POINTS = 60
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 10, 24
 
 
@@ -19,6 +20,7 @@ class Point:
     y: float
     value: float
     when: datetime
+    label: str = ""  # the dot's tooltip, e.g. "Systolic 128 mmHg, 2026-03-01 09:00"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,10 @@ class TrendChart:
     def plot_right(self) -> int:
         return self.width - RIGHT
 
+    @property
+    def plot_width(self) -> int:
+        return self.width - RIGHT - LEFT
+
 
 def trend_chart(
     title: str, kinds: tuple[VitalKind, ...], series: dict[str, list[Reading]], *, decimals: int = 0
@@ -106,16 +112,33 @@ def trend_chart(
         Series(
             kind.label,
             f"series-{index}",
-            [Point(x_of(r.when), y_of(r.value), r.value, r.when) for r in series.get(kind.key, [])],
+            [
+                Point(
+                    round(x_of(r.when), 1),
+                    round(y_of(r.value), 1),
+                    r.value,
+                    r.when,
+                    f"{kind.label} {_number(r.value, decimals)} {kind.unit_label}, "
+                    f"{r.when:%Y-%m-%d %H:%M}",
+                )
+                for r in series.get(kind.key, [])
+            ],
         )
         for index, kind in enumerate(kinds)
     ]
     bands = [
-        Band(y_of(kind.band[1]), y_of(kind.band[0]) - y_of(kind.band[1]), _band_label(kind))
+        Band(
+            round(y_of(kind.band[1]), 1),
+            round(y_of(kind.band[0]) - y_of(kind.band[1]), 1),
+            _band_label(kind),
+        )
         for kind in kinds
         if kind.band
     ]
-    ticks = [Tick(y_of(v), _number(v, decimals)) for v in (low + pad, (low + high) / 2, high - pad)]
+    ticks = [
+        Tick(round(y_of(v), 1), _number(v, decimals))
+        for v in (low + pad, (low + high) / 2, high - pad)
+    ]
     return TrendChart(
         title=title,
         unit=unit,
@@ -153,18 +176,22 @@ def _summary(
 def _band_label(kind: VitalKind) -> str:
     assert kind.band is not None
     low, high = kind.band
-    return f"{_number(low, kind.decimals)}–{_number(high, kind.decimals)} {kind.unit_label}"
+    return (
+        f"{_number(low, kind.decimals)}\N{EN DASH}{_number(high, kind.decimals)} {kind.unit_label}"
+    )
 
 
 def _number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
-def vitals_charts(vitals) -> list[TrendChart]:
+def vitals_charts(vitals, points: int = CHART_POINTS) -> list[TrendChart]:
+    """One chart per vital sign (blood pressure's two series together), of the latest `points`
+    readings each: more dots than that do not fit the chart's width."""
     from clinical.vitals.definitions import CHARTS
 
     charts = []
     for title, kinds in CHARTS:
-        series = {kind.key: vitals.series(kind) for kind in kinds}
+        series = {kind.key: vitals.series(kind)[-points:] for kind in kinds}
         charts.append(trend_chart(title, kinds, series, decimals=kinds[0].decimals))
     return charts

@@ -15,7 +15,16 @@ from clinical.vitals.definitions import (
     VitalKind,
 )
 
-ENTERED_KINDS = (SYSTOLIC, DIASTOLIC, HEART_RATE, RESPIRATORY_RATE, TEMPERATURE, SPO2, WEIGHT, HEIGHT)
+ENTERED_KINDS = (
+    SYSTOLIC,
+    DIASTOLIC,
+    HEART_RATE,
+    RESPIRATORY_RATE,
+    TEMPERATURE,
+    SPO2,
+    WEIGHT,
+    HEIGHT,
+)
 
 
 def _field(kind: VitalKind) -> forms.FloatField:
@@ -27,8 +36,8 @@ def _field(kind: VitalKind) -> forms.FloatField:
         max_value=high,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         error_messages={
-            "min_value": f"{kind.label} below {low:g} {kind.unit_label} is not plausible: check it.",
-            "max_value": f"{kind.label} above {high:g} {kind.unit_label} is not plausible: check it.",
+            "min_value": f"{kind.label} below {low:g} {kind.unit_label} is not plausible: check.",
+            "max_value": f"{kind.label} above {high:g} {kind.unit_label} is not plausible: check.",
         },
     )
 
@@ -52,9 +61,11 @@ class VitalsForm(forms.Form):
         if not values and not self.errors:
             raise forms.ValidationError("Enter at least one measurement.")
         systolic, diastolic = data.get(SYSTOLIC.key), data.get(DIASTOLIC.key)
-        if (systolic is None) != (diastolic is None) and not self.has_error(
-            SYSTOLIC.key
-        ) and not self.has_error(DIASTOLIC.key):
+        if (
+            (systolic is None) != (diastolic is None)
+            and not self.has_error(SYSTOLIC.key)
+            and not self.has_error(DIASTOLIC.key)
+        ):
             missing = DIASTOLIC.key if diastolic is None else SYSTOLIC.key
             self.add_error(missing, "Blood pressure needs both systolic and diastolic.")
         elif systolic is not None and diastolic is not None and systolic <= diastolic:

@@ -10,7 +10,7 @@ from clinical.fhir.display import clinical_time, first_coding
 from clinical.fhir.reads import Resource, search
 from clinical.vitals.definitions import ALL_KINDS, BLOOD_PRESSURE_PANEL, BY_CODE, VitalKind
 
-VITALS_READ_MAX = 400
+VITALS_READ_MAX = 240  # newest readings: the charts draw 60 per vital sign
 TABLE_ROWS = 15
 REPORTABLE = ("final", "amended", "corrected", "preliminary")
 
@@ -59,7 +59,9 @@ class Vitals:
         return found
 
 
-def patient_vitals(*, user: AbstractBaseUser, patient_id: str, count: int = VITALS_READ_MAX) -> Vitals:
+def patient_vitals(
+    *, user: AbstractBaseUser, patient_id: str, count: int = VITALS_READ_MAX
+) -> Vitals:
     observations = search(
         user,
         "Observation",
@@ -77,7 +79,10 @@ def readings_of(observation: Resource) -> list[Reading]:
         return []
     code = first_coding(observation.get("code"), LOINC).get("code")
     if code == BLOOD_PRESSURE_PANEL[0] or observation.get("component"):
-        parts = [(first_coding(c.get("code"), LOINC).get("code"), c) for c in observation.get("component") or []]
+        parts = [
+            (first_coding(c.get("code"), LOINC).get("code"), c)
+            for c in observation.get("component") or []
+        ]
     else:
         parts = [(code, observation)]
     readings = []

@@ -109,7 +109,9 @@ def _flag(kind: VitalKind, value: float) -> list[dict[str, Any]]:
     if kind.band is None:
         return []
     low, high = kind.band
-    code, display = ("H", "High") if value > high else ("L", "Low") if value < low else ("N", "Normal")
+    code, display = (
+        ("H", "High") if value > high else ("L", "Low") if value < low else ("N", "Normal")
+    )
     return [concept(INTERPRETATION, code, display)]
 
 
@@ -125,7 +127,9 @@ def _simple(base: dict[str, Any], kind: VitalKind, value: float) -> dict[str, An
 
 
 def _blood_pressure(base: dict[str, Any], systolic: float, diastolic: float) -> dict[str, Any]:
-    flags = {c["coding"][0]["code"] for c in _flag(SYSTOLIC, systolic) + _flag(DIASTOLIC, diastolic)}
+    flags = {
+        c["coding"][0]["code"] for c in _flag(SYSTOLIC, systolic) + _flag(DIASTOLIC, diastolic)
+    }
     code = "H" if "H" in flags else "L" if "L" in flags else "N"
     return {
         **base,

@@ -52,4 +52,6 @@ def _render(request: HttpRequest, chart: Chart, form: VitalsForm, notice: str = 
         "sets": found.sets(),
         "charts": vitals_charts(found),
     }
-    return render_chart(request, chart, tab="vitals", panel="clinical/_vitals.html", context=context)
+    return render_chart(
+        request, chart, tab="vitals", panel="clinical/_vitals.html", context=context
+    )

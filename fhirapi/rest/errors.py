@@ -2,6 +2,7 @@
 
 import structlog
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -44,6 +45,7 @@ def _drf_message(exc: drf.APIException) -> str:
     return str(detail) if not isinstance(detail, list | dict) else str(list(detail))
 
 
+@csrf_exempt  # an unknown path is a 404 OperationOutcome for every method, not a CSRF page
 def fhir_not_found(request: HttpRequest, unknown_path: str = "") -> JsonResponse:
     issue = Issue("not-found", f"no FHIR endpoint at {request.path}")
     return JsonResponse(

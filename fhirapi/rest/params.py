@@ -7,6 +7,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from fhirapi.errors import BadRequest
 
+MAX_OFFSET = 2**62  # beyond PostgreSQL's bigint an OFFSET fails; no store holds this many
+
 
 def parse_instant(name: str, value: str | None) -> datetime | None:
     """A FHIR instant or date (taken as its first moment, UTC) from a query parameter."""
@@ -21,20 +23,28 @@ def parse_instant(name: str, value: str | None) -> datetime | None:
         moment = None
     if moment is None:
         raise BadRequest(f"{name}: {value!r} is not a FHIR instant or date", expression=[name])
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:  # in UTC: PostgreSQL refuses offsets beyond ±15:59, which Python parses
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise BadRequest(f"{name}: {value!r} is out of range", expression=[name]) from None
 
 
 def parse_count(value: str | None) -> int:
     if value is None or value == "":
         return settings.FHIR_DEFAULT_COUNT
-    if not value.isdigit():
-        raise BadRequest(f"_count: {value!r} is not a whole number", expression=["_count"])
-    return min(int(value), settings.FHIR_MAX_COUNT)
+    return whole_number("_count", value, ceiling=settings.FHIR_MAX_COUNT)
 
 
 def parse_offset(value: str | None) -> int:
     if value is None or value == "":
         return 0
-    if not value.isdigit():
-        raise BadRequest(f"_offset: {value!r} is not a whole number", expression=["_offset"])
-    return int(value)
+    return whole_number("_offset", value, ceiling=MAX_OFFSET)
+
+
+def whole_number(name: str, value: str, *, ceiling: int) -> int:
+    """ASCII digits only (`int` takes other scripts' digits, and refuses `²` that isdigit()
+    accepts), clamped to `ceiling` without converting thousands of digits."""
+    if not (value.isascii() and value.isdigit()):
+        raise BadRequest(f"{name}: {value!r} is not a whole number", expression=[name])
+    digits = value.lstrip("0")
+    return ceiling if len(digits) > len(str(ceiling)) else min(int(digits or "0"), ceiling)

@@ -210,7 +210,7 @@ class VersionView(FhirView):
     def get(
         self, request: Request, resource_type: str, resource_id: str, version_id: str
     ) -> Response:
-        if not version_id.isdigit():
+        if not (version_id.isascii() and version_id.isdigit() and len(version_id) < 10):
             raise ResourceNotFound(
                 f"{version_id!r} is not a version of {resource_type}/{resource_id}"
             )

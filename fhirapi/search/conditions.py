@@ -6,6 +6,7 @@ from types import ModuleType
 
 from fhirapi.errors import InvalidSearch
 from fhirapi.search import (
+    sql_chain,
     sql_composite,
     sql_date,
     sql_number,
@@ -38,12 +39,14 @@ def query_condition(criteria: tuple[Criterion, ...], scope: Scope) -> Sql:
 
 
 def criterion_condition(criterion: Criterion, scope: Scope) -> Sql:
-    if any(value == "" for value in criterion.values):
+    if any(value == "" for value in criterion.values):  # `a,,b`
         raise InvalidSearch(f"{criterion.name}: empty value in a list", expression=[criterion.name])
+    if criterion.chain is not None:
+        return sql_chain.condition(criterion, scope, criterion_condition)
     if criterion.code in sql_record.RECORD_PARAMS:
-        return sql_record.condition(criterion)
+        return sql_record.condition(criterion, scope)
     if criterion.code in FULL_TEXT:
-        return sql_text.condition(criterion)
+        return sql_text.condition(criterion, scope)
     if criterion.modifier == "missing":
         return _missing(criterion, scope)
     if criterion.param.type == ParamType.COMPOSITE:
@@ -54,7 +57,7 @@ def criterion_condition(criterion: Criterion, scope: Scope) -> Sql:
         module.value_condition("t", raw, criterion.name, modifier, scope)
         for raw in criterion.values
     )
-    found = row_exists(module.TABLE, scope.resource_types, criterion.code, match)
+    found = row_exists(module.TABLE, scope, criterion.code, match)
     return negate(found) if modifier == "not" else found
 
 
@@ -69,5 +72,5 @@ def _missing(criterion: Criterion, scope: Scope) -> Sql:
         code = sql_composite.part_param(param.code, 0)
     else:
         table, code = MODULES[param.type].TABLE, param.code
-    found = row_exists(table, scope.resource_types, code, TRUE)
+    found = row_exists(table, scope, code, TRUE)
     return negate(found) if criterion.values == ("true",) else found

@@ -40,12 +40,15 @@ _NO_EFFECT = frozenset({"_format", "_pretty"})
 
 @dataclass(frozen=True, slots=True)
 class Criterion:
-    """One parameter of the query; a resource matches when it matches any of `values`."""
+    """One parameter of the query; a resource matches when it matches any of `values` (or, for a
+    chain, when the reference points to a resource of `target_types` that meets `chain`)."""
 
     code: str
     modifier: str | None
     param: SearchParam
     values: tuple[str, ...]  # escapes kept: each type splits its own parts
+    chain: "Criterion | None" = None
+    target_types: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -114,12 +117,29 @@ class _Parser:
         if param is None:
             return self.ignore(key, f"unknown search parameter {code!r}")
         if chain:
-            if param.type != ParamType.REFERENCE:
-                raise InvalidSearch(f"{key}: {code!r} is not a reference; it cannot be chained")
-            return self.ignore(key, "chained parameters are not supported")
+            return self.chained(key, param, modifier, chain, value)
         if not self.modifier_allowed(key, param, modifier):
             return None
         self.criteria.append(Criterion(code, modifier or None, param, _split_or(value)))
+        self.links.append((key, value))
+        return None
+
+    def chained(self, key: str, param: SearchParam, modifier: str, chain: str, value: str) -> None:
+        """`reference[:Type].rest=value`: `rest` is parsed against the target types."""
+        code = param.code
+        if param.type != ParamType.REFERENCE:
+            raise InvalidSearch(f"{key}: {code!r} is not a reference; it cannot be chained")
+        if modifier and modifier not in resource_types():
+            raise InvalidSearch(f"{key}: only a resource type may qualify a chained reference")
+        chained_code = chain.partition(".")[0].partition(":")[0]
+        targets = (modifier,) if modifier else param.targets
+        targets = tuple(t for t in targets if get_parameter(t, chained_code) is not None)
+        inner = _Parser(targets, self.strict)
+        if targets:
+            inner.criterion(chain, value)
+        if not inner.criteria:
+            return self.ignore(key, f"no target of {code!r} has a parameter {chained_code!r}")
+        self.criteria.append(Criterion(code, None, param, (), inner.criteria[0], targets))
         self.links.append((key, value))
         return None
 
@@ -225,9 +245,9 @@ def _type_parameter(pairs: list[tuple[str, str]]) -> tuple[str, ...]:
 
 
 def _whole_number(name: str, value: str) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # `²` is a digit to isdigit(), not to int()
         raise InvalidSearch(f"{name}: {value!r} is not a whole number", expression=[name])
-    return int(value)
+    return min(int(value.lstrip("0")[:19] or "0"), 10**18)  # an OFFSET in PostgreSQL's bigint
 
 
 def _split_or(value: str) -> tuple[str, ...]:

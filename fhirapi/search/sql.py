@@ -1,13 +1,15 @@
 """Parameterised SQL fragments, and the names the search statements use.
 
 Values always travel as parameters (`%s`); only table and column names, which come from this
-package, are written into the text. The main statement reads the records table as `r`.
+package, are written into the text. The main statement reads the records table as `r` (a chain's
+target records as `r1`, `r2`...).
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fhirapi.search.scope import Scope
 from fhirapi.store.models import ResourceRecord
 
 RECORDS = ResourceRecord._meta.db_table
@@ -66,14 +68,12 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def row_exists(
-    table: str, resource_types: Sequence[str], param: str, condition: Sql, alias: str = "t"
-) -> Sql:
-    """Some `table` row of the parameter, on the record `r`, meets `condition`."""
+def row_exists(table: str, scope: Scope, param: str, condition: Sql, alias: str = "t") -> Sql:
+    """Some `table` row of the parameter, on the scope's record, meets `condition`."""
     where = all_of(
         [
-            Sql(f"{alias}.record_id = r.id"),
-            in_types(f"{alias}.resource_type", resource_types),
+            Sql(f"{alias}.record_id = {scope.record}.id"),
+            in_types(f"{alias}.resource_type", scope.resource_types),
             Sql(f"{alias}.param = %s", (param,)),
             condition,
         ]

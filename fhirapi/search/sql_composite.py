@@ -48,7 +48,7 @@ def condition(criterion: Criterion, scope: Scope, modules: dict[ParamType, Modul
     )
     where = all_of(
         [
-            Sql("c0.record_id = r.id"),
+            Sql(f"c0.record_id = {scope.record}.id"),
             in_types("c0.resource_type", scope.resource_types),
             Sql("c0.param = %s", (part_param(code, 0),)),
             any_of(alternatives),

@@ -4,25 +4,26 @@ point in time at millisecond precision)."""
 from fhirapi.errors import InvalidSearch
 from fhirapi.search.query import Criterion
 from fhirapi.search.query_values import split_prefix, unescape
+from fhirapi.search.scope import Scope
 from fhirapi.search.sql import FALSE, TRUE, Sql, any_of, negate
 from fhirapi.search.sql_date import ordered_condition, search_range
 
 RECORD_PARAMS = frozenset({"_id", "_lastUpdated"})
 
 
-def condition(criterion: Criterion) -> Sql:
+def condition(criterion: Criterion, scope: Scope) -> Sql:
+    record = scope.record
     if criterion.modifier == "missing":
         return TRUE if criterion.values == ("false",) else FALSE
     if criterion.code == "_id":
         if criterion.modifier not in (None, "not"):
             raise InvalidSearch(f"{criterion.name} is not supported", expression=[criterion.name])
-        ids = Sql("r.resource_id = ANY(%s)", ([unescape(v) for v in criterion.values],))
+        ids = Sql(f"{record}.resource_id = ANY(%s)", ([unescape(v) for v in criterion.values],))
         return negate(ids) if criterion.modifier == "not" else ids
     alternatives = []
     for raw in criterion.values:
         prefix, text = split_prefix(criterion.name, unescape(raw))
         low, high = search_range(criterion.name, text)
-        alternatives.append(
-            ordered_condition(prefix, "r.last_updated", "r.last_updated", low, high)
-        )
+        column = f"{record}.last_updated"
+        alternatives.append(ordered_condition(prefix, column, column, low, high))
     return any_of(alternatives)

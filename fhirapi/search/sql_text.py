@@ -5,6 +5,7 @@ from fhirapi.errors import InvalidSearch
 from fhirapi.search.models import TextIndex
 from fhirapi.search.query import Criterion
 from fhirapi.search.query_values import unescape
+from fhirapi.search.scope import Scope
 from fhirapi.search.sql import Sql, any_of
 from fhirapi.search.text_values import words
 
@@ -12,7 +13,7 @@ TABLE = TextIndex._meta.db_table
 COLUMNS = {"_text": "narrative", "_content": "content"}
 
 
-def condition(criterion: Criterion) -> Sql:
+def condition(criterion: Criterion, scope: Scope) -> Sql:
     column = COLUMNS[criterion.code]
     queries = []
     for raw in criterion.values:
@@ -24,6 +25,6 @@ def condition(criterion: Criterion) -> Sql:
         queries.append(Sql(f"x.{column} @@ %s::tsquery", (" & ".join(f"'{w}'" for w in found),)))
     match = any_of(queries)
     return Sql(
-        f"EXISTS (SELECT 1 FROM {TABLE} x WHERE x.record_id = r.id AND {match.text})",
+        f"EXISTS (SELECT 1 FROM {TABLE} x WHERE x.record_id = {scope.record}.id AND {match.text})",
         match.params,
     )

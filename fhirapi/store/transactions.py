@@ -194,7 +194,7 @@ class BundleProcessor:
         if len(parts) == 2 and not entry.query:
             stored = self.repository.read(parts[0], parts[1])
             return {**_response(stored, "200 OK"), "resource": stored.content}
-        if len(parts) == 4 and parts[2] == "_history" and parts[3].isdigit():
+        if len(parts) == 4 and parts[2] == "_history" and parts[3].isascii() and parts[3].isdigit():
             stored = self.repository.vread(parts[0], parts[1], int(parts[3]))
             return {**_response(stored, "200 OK"), "resource": stored.content}
         if len(parts) == 1:

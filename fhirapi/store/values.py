@@ -48,7 +48,7 @@ def parse_etag(value: str | None) -> int | None:
     if text.startswith("W/"):
         text = text[2:]
     text = text.strip('"')
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
         from fhirapi.errors import BadRequest
 
         raise BadRequest(f"malformed version in If-Match/ETag: {value!r}")

@@ -32,7 +32,11 @@ def patient(
     return {
         "resourceType": "Patient",
         "identifier": [
-            {"type": MR_TYPE, "system": "urn:wintehr:mrn", "value": mrn or f"MRN{uuid.uuid4().hex[:6]}"}
+            {
+                "type": MR_TYPE,
+                "system": "urn:wintehr:mrn",
+                "value": mrn or f"MRN{uuid.uuid4().hex[:6]}",
+            }
         ],
         "name": [{"use": "official", "family": family, "given": [given]}],
         "gender": gender,
@@ -45,43 +49,103 @@ def location(name: str, kind: str = "wa", part_of: str | None = None) -> dict[st
         "resourceType": "Location",
         "status": "active",
         "name": name,
-        "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": kind}]},
+        "physicalType": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/location-physical-type",
+                    "code": kind,
+                }
+            ]
+        },
     }
     if part_of:
         resource["partOf"] = {"reference": f"Location/{part_of}"}
     return resource
 
 
-def encounter(patient_id: str, *, status: str = "in-progress", location_id: str | None = None, start: datetime = NOW) -> dict[str, Any]:
+def encounter(
+    patient_id: str,
+    *,
+    status: str = "in-progress",
+    location_id: str | None = None,
+    start: datetime = NOW,
+) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Encounter",
         "status": status,
-        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP", "display": "inpatient encounter"},
-        "type": [{"coding": [{"system": SNOMED, "code": "32485007", "display": "Hospital admission"}], "text": "Hospital admission"}],
+        "class": {
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+            "code": "IMP",
+            "display": "inpatient encounter",
+        },
+        "type": [
+            {
+                "coding": [{"system": SNOMED, "code": "32485007", "display": "Hospital admission"}],
+                "text": "Hospital admission",
+            }
+        ],
         "subject": {"reference": f"Patient/{patient_id}"},
-        "period": {"start": instant(start)} | ({"end": instant(start + timedelta(days=2))} if status == "finished" else {}),
+        "period": {"start": instant(start)}
+        | ({"end": instant(start + timedelta(days=2))} if status == "finished" else {}),
     }
     if location_id:
-        resource["location"] = [{"location": {"reference": f"Location/{location_id}"}, "status": "active"}]
+        resource["location"] = [
+            {"location": {"reference": f"Location/{location_id}"}, "status": "active"}
+        ]
     return resource
 
 
-def condition(patient_id: str, code: str = "44054006", display: str = "Diabetes mellitus type 2", status: str = "active") -> dict[str, Any]:
+def condition(
+    patient_id: str,
+    code: str = "44054006",
+    display: str = "Diabetes mellitus type 2",
+    status: str = "active",
+) -> dict[str, Any]:
     return {
         "resourceType": "Condition",
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status}]},
-        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": status,
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                    "code": "confirmed",
+                }
+            ]
+        },
         "code": {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display},
         "subject": {"reference": f"Patient/{patient_id}"},
         "onsetDateTime": "2015-06-01",
     }
 
 
-def allergy(patient_id: str, code: str = "764146007", display: str = "Penicillin", system: str = SNOMED) -> dict[str, Any]:
+def allergy(
+    patient_id: str, code: str = "764146007", display: str = "Penicillin", system: str = SNOMED
+) -> dict[str, Any]:
     return {
         "resourceType": "AllergyIntolerance",
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}]},
-        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "code": "confirmed"}]},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                    "code": "confirmed",
+                }
+            ]
+        },
         "category": ["medication"],
         "criticality": "high",
         "code": {"coding": [{"system": system, "code": code, "display": display}], "text": display},
@@ -95,19 +159,40 @@ def no_known_allergy(patient_id: str) -> dict[str, Any]:
     return resource
 
 
-def medication_request(patient_id: str, code: str = "855332", display: str = "Warfarin Sodium 5 MG Oral Tablet", status: str = "active", authored: datetime = NOW) -> dict[str, Any]:
+def medication_request(
+    patient_id: str,
+    code: str = "855332",
+    display: str = "Warfarin Sodium 5 MG Oral Tablet",
+    status: str = "active",
+    authored: datetime = NOW,
+) -> dict[str, Any]:
     return {
         "resourceType": "MedicationRequest",
         "status": status,
         "intent": "order",
-        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": code, "display": display}], "text": display},
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "code": code, "display": display}],
+            "text": display,
+        },
         "subject": {"reference": f"Patient/{patient_id}"},
         "authoredOn": instant(authored),
         "dosageInstruction": [{"text": "1 tablet daily"}],
     }
 
 
-def lab(patient_id: str, *, code: str = "2823-3", display: str = "Potassium", value: float = 4.1, unit: str = "mmol/L", low: float = 3.5, high: float = 5.1, flag: str | None = None, when: datetime = NOW, based_on: str | None = None) -> dict[str, Any]:
+def lab(
+    patient_id: str,
+    *,
+    code: str = "2823-3",
+    display: str = "Potassium",
+    value: float = 4.1,
+    unit: str = "mmol/L",
+    low: float = 3.5,
+    high: float = 5.1,
+    flag: str | None = None,
+    when: datetime = NOW,
+    based_on: str | None = None,
+) -> dict[str, Any]:
     if flag is None:
         flag = "H" if value > high else "L" if value < low else "N"
     resource: dict[str, Any] = {
@@ -119,14 +204,24 @@ def lab(patient_id: str, *, code: str = "2823-3", display: str = "Potassium", va
         "effectiveDateTime": instant(when),
         "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
         "interpretation": [{"coding": [{"system": INTERPRETATION, "code": flag}]}],
-        "referenceRange": [{"low": {"value": low, "unit": unit}, "high": {"value": high, "unit": unit}}],
+        "referenceRange": [
+            {"low": {"value": low, "unit": unit}, "high": {"value": high, "unit": unit}}
+        ],
     }
     if based_on:
         resource["basedOn"] = [{"reference": based_on}]
     return resource
 
 
-def vital(patient_id: str, *, code: str = "8867-4", display: str = "Heart rate", value: float = 72, unit: str = "/min", when: datetime = NOW) -> dict[str, Any]:
+def vital(
+    patient_id: str,
+    *,
+    code: str = "8867-4",
+    display: str = "Heart rate",
+    value: float = 72,
+    unit: str = "/min",
+    when: datetime = NOW,
+) -> dict[str, Any]:
     return {
         "resourceType": "Observation",
         "status": "final",
@@ -138,9 +233,14 @@ def vital(patient_id: str, *, code: str = "8867-4", display: str = "Heart rate",
     }
 
 
-def blood_pressure(patient_id: str, systolic: float, diastolic: float, when: datetime = NOW) -> dict[str, Any]:
+def blood_pressure(
+    patient_id: str, systolic: float, diastolic: float, when: datetime = NOW
+) -> dict[str, Any]:
     def component(code: str, value: float) -> dict[str, Any]:
-        return {"code": {"coding": [{"system": LOINC, "code": code}]}, "valueQuantity": {"value": value, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"}}
+        return {
+            "code": {"coding": [{"system": LOINC, "code": code}]},
+            "valueQuantity": {"value": value, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"},
+        }
 
     return {
         "resourceType": "Observation",
@@ -153,7 +253,13 @@ def blood_pressure(patient_id: str, systolic: float, diastolic: float, when: dat
     }
 
 
-def report(patient_id: str, result_ids: list[str], when: datetime = NOW, code: str = "51990-0", display: str = "Basic metabolic panel") -> dict[str, Any]:
+def report(
+    patient_id: str,
+    result_ids: list[str],
+    when: datetime = NOW,
+    code: str = "51990-0",
+    display: str = "Basic metabolic panel",
+) -> dict[str, Any]:
     return {
         "resourceType": "DiagnosticReport",
         "status": "final",
@@ -173,11 +279,24 @@ def note(patient_id: str, text: str = "Stable.", when: datetime = NOW) -> dict[s
         "subject": {"reference": f"Patient/{patient_id}"},
         "date": instant(when),
         "description": "Progress note",
-        "content": [{"attachment": {"contentType": "text/plain", "data": base64.b64encode(text.encode()).decode()}}],
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain",
+                    "data": base64.b64encode(text.encode()).decode(),
+                }
+            }
+        ],
     }
 
 
-def service_request(patient_id: str, requester: str | None = None, code: str = "51990-0", display: str = "Basic metabolic panel", status: str = "active") -> dict[str, Any]:
+def service_request(
+    patient_id: str,
+    requester: str | None = None,
+    code: str = "51990-0",
+    display: str = "Basic metabolic panel",
+    status: str = "active",
+) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "status": status,
@@ -213,10 +332,16 @@ def long_history_patient(total: int = 2000) -> str:
     for i in range(20):
         add(condition(patient_id, status="active" if i % 2 else "resolved"))
     for i in range(40):
-        add(medication_request(patient_id, status="active" if i < 10 else "stopped", authored=NOW - timedelta(days=i)))
+        add(
+            medication_request(
+                patient_id,
+                status="active" if i < 10 else "stopped",
+                authored=NOW - timedelta(days=i),
+            )
+        )
     for _ in range(6):
         add(allergy(patient_id))
-    for i in range(25):
+    for _ in range(25):
         add(service_request(patient_id))
     for i in range(60):
         add(note(patient_id, f"Visit {i}", NOW - timedelta(days=i * 7)))
@@ -227,7 +352,21 @@ def long_history_patient(total: int = 2000) -> str:
             add(blood_pressure(patient_id, 120 + index % 30, 80 - index % 10, when))
             add(vital(patient_id, value=60 + index % 40, when=when))
         else:
-            panel = [add(lab(patient_id, value=3.0 + (index % 25) / 10, when=when)), add(lab(patient_id, code="2951-2", display="Sodium", value=135 + index % 9, unit="mmol/L", low=136, high=145, when=when))]
+            panel = [
+                add(lab(patient_id, value=3.0 + (index % 25) / 10, when=when)),
+                add(
+                    lab(
+                        patient_id,
+                        code="2951-2",
+                        display="Sodium",
+                        value=135 + index % 9,
+                        unit="mmol/L",
+                        low=136,
+                        high=145,
+                        when=when,
+                    )
+                ),
+            ]
             add(report(patient_id, panel, when))
         index += 1
     with repository.deferred_reference_checks():

@@ -12,12 +12,23 @@ PEANUT = "http://snomed.info/sct|256349002|Peanut"
 
 
 def allergies(patient_id: str) -> list[dict]:
-    bundle = FhirRepository().search_bundle("AllergyIntolerance", [("patient", patient_id)], base_url="")
+    bundle = FhirRepository().search_bundle(
+        "AllergyIntolerance", [("patient", patient_id)], base_url=""
+    )
     return [e["resource"] for e in bundle.get("entry", [])]
 
 
 def add(client, patient_id: str, **extra):
-    data = {"code": PEANUT, "category": "food", "criticality": "high", "clinical_status": "active", "verification": "confirmed", "manifestation": "39579001", "severity": "severe", **extra}
+    data = {
+        "code": PEANUT,
+        "category": "food",
+        "criticality": "high",
+        "clinical_status": "active",
+        "verification": "confirmed",
+        "manifestation": "39579001",
+        "severity": "severe",
+        **extra,
+    }
     return client.post(reverse("chart-allergies", kwargs={"patient_id": patient_id}), data, **HTMX)
 
 
@@ -49,19 +60,34 @@ def test_no_known_allergies_then_a_real_one_retires_it(patient_id, as_nurse):
 
 def test_entered_in_error_needs_a_reason_and_drops_the_clinical_status(patient_id, as_nurse):
     allergy_id = f.create(f.allergy(patient_id))
-    url = reverse("chart-allergy-error", kwargs={"patient_id": patient_id, "allergy_id": allergy_id})
+    url = reverse(
+        "chart-allergy-error", kwargs={"patient_id": patient_id, "allergy_id": allergy_id}
+    )
     assert "This field is required." in as_nurse.post(url, {"reason": ""}, **HTMX).content.decode()
     html = as_nurse.post(url, {"reason": "wrong patient"}, **HTMX).content.decode()
     assert "Allergies not recorded" in html  # the header, swapped out of band
     [allergy] = allergies(patient_id)
     assert allergy["verificationStatus"]["coding"][0]["code"] == "entered-in-error"
-    assert "clinicalStatus" not in allergy and allergy["note"][-1]["text"] == "Entered in error: wrong patient"
+    assert (
+        "clinicalStatus" not in allergy
+        and allergy["note"][-1]["text"] == "Entered in error: wrong patient"
+    )
 
 
 def test_edit_changes_criticality(patient_id, as_nurse):
     allergy_id = f.create(f.allergy(patient_id))
     url = reverse("chart-allergy-edit", kwargs={"patient_id": patient_id, "allergy_id": allergy_id})
     assert "Edit allergy: Penicillin" in as_nurse.get(url, **HTMX).content.decode()
-    as_nurse.post(url, {"category": "medication", "criticality": "low", "clinical_status": "active", "verification": "confirmed", "version": "1"}, **HTMX)
+    as_nurse.post(
+        url,
+        {
+            "category": "medication",
+            "criticality": "low",
+            "clinical_status": "active",
+            "verification": "confirmed",
+            "version": "1",
+        },
+        **HTMX,
+    )
     [allergy] = allergies(patient_id)
     assert allergy["criticality"] == "low" and allergy["code"]["text"] == "Penicillin"

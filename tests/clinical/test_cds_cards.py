@@ -25,29 +25,45 @@ def card_keys(html: str) -> tuple[str, str]:
 
 
 def test_summary_loads_cards_lazily(patient_id, critical, as_physician):
-    summary = as_physician.get(reverse("chart-summary", kwargs={"patient_id": patient_id})).content.decode()
+    summary = as_physician.get(
+        reverse("chart-summary", kwargs={"patient_id": patient_id})
+    ).content.decode()
     assert 'hx-trigger="load"' in summary and "Critical result" not in summary
-    cards = as_physician.get(reverse("chart-cds", kwargs={"patient_id": patient_id}), **CARDS).content.decode()
+    cards = as_physician.get(
+        reverse("chart-cds", kwargs={"patient_id": patient_id}), **CARDS
+    ).content.decode()
     assert "indicator-critical" in cards and "Critical result not acknowledged: Potassium" in cards
     assert "Acknowledge result" in cards
 
 
 def test_accepting_the_suggestion_applies_it(patient_id, critical, as_physician):
-    cards = as_physician.get(reverse("chart-cds", kwargs={"patient_id": patient_id}), **CARDS).content.decode()
+    cards = as_physician.get(
+        reverse("chart-cds", kwargs={"patient_id": patient_id}), **CARDS
+    ).content.decode()
     card, suggestion = card_keys(cards)
-    done = as_physician.post(reverse("chart-cds-accept", kwargs={"patient_id": patient_id}), {"card": card, "suggestion": suggestion}, **CARDS).content.decode()
+    done = as_physician.post(
+        reverse("chart-cds-accept", kwargs={"patient_id": patient_id}),
+        {"card": card, "suggestion": suggestion},
+        **CARDS,
+    ).content.decode()
     assert "Done:" in done
     assert is_acknowledged(FhirRepository().read("Observation", critical).content)
-    assert CardFeedback.objects.filter(outcome="accepted", accepted_suggestions=[suggestion]).exists()
+    assert CardFeedback.objects.filter(
+        outcome="accepted", accepted_suggestions=[suggestion]
+    ).exists()
 
 
 def test_override_needs_a_reason_and_sends_feedback(patient_id, critical, as_physician):
-    cards = as_physician.get(reverse("chart-cds", kwargs={"patient_id": patient_id}), **CARDS).content.decode()
+    cards = as_physician.get(
+        reverse("chart-cds", kwargs={"patient_id": patient_id}), **CARDS
+    ).content.decode()
     card, _ = card_keys(cards)
     url = reverse("chart-cds-override", kwargs={"patient_id": patient_id})
     refused = as_physician.post(url, {"card": card}, **CARDS).content.decode()
     assert "Give a reason" in refused
-    done = as_physician.post(url, {"card": card, "comment": "repeat sample sent"}, **CARDS).content.decode()
+    done = as_physician.post(
+        url, {"card": card, "comment": "repeat sample sent"}, **CARDS
+    ).content.decode()
     assert "Overridden:" in done and "indicator-critical" not in done
     feedback = CardFeedback.objects.get(outcome="overridden")
     assert feedback.user_comment == "repeat sample sent"
@@ -55,9 +71,15 @@ def test_override_needs_a_reason_and_sends_feedback(patient_id, critical, as_phy
 
 
 def test_a_card_of_another_patient_cannot_be_acted_on(patient_id, critical, as_physician):
-    cards = as_physician.get(reverse("chart-cds", kwargs={"patient_id": patient_id}), **CARDS).content.decode()
+    cards = as_physician.get(
+        reverse("chart-cds", kwargs={"patient_id": patient_id}), **CARDS
+    ).content.decode()
     card, suggestion = card_keys(cards)
     other = f.create(f.patient("Other"))
-    html = as_physician.post(reverse("chart-cds-accept", kwargs={"patient_id": other}), {"card": card, "suggestion": suggestion}, **CARDS).content.decode()
+    html = as_physician.post(
+        reverse("chart-cds-accept", kwargs={"patient_id": other}),
+        {"card": card, "suggestion": suggestion},
+        **CARDS,
+    ).content.decode()
     assert "no longer shown" in html
     assert not is_acknowledged(FhirRepository().read("Observation", critical).content)

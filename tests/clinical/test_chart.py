@@ -61,12 +61,16 @@ def test_header_shows_allergy_states(patient_id, as_physician):
 
 def test_header_shows_active_encounter_and_mrn(patient_id, as_physician):
     f.create(f.encounter(patient_id))
-    html = as_physician.get(reverse("chart-summary", kwargs={"patient_id": patient_id})).content.decode()
+    html = as_physician.get(
+        reverse("chart-summary", kwargs={"patient_id": patient_id})
+    ).content.decode()
     assert "Hospital admission" in html
     assert "MRN" in html
 
 
-def test_restricted_chart_sends_outsiders_to_break_the_glass(patient_id, administrator, nurse, signed_in):
+def test_restricted_chart_sends_outsiders_to_break_the_glass(
+    patient_id, administrator, nurse, signed_in
+):
     chart_restrict(patient_id=patient_id, acting_user=administrator, care_team=[])
     url = reverse("chart-summary", kwargs={"patient_id": patient_id})
     response = signed_in(nurse).get(url)
@@ -80,23 +84,31 @@ def test_restricted_chart_sends_outsiders_to_break_the_glass(patient_id, adminis
 
 def test_care_team_sees_the_restricted_marker(patient_id, administrator, physician, as_physician):
     chart_restrict(patient_id=patient_id, acting_user=administrator, care_team=[physician])
-    html = as_physician.get(reverse("chart-summary", kwargs={"patient_id": patient_id})).content.decode()
+    html = as_physician.get(
+        reverse("chart-summary", kwargs={"patient_id": patient_id})
+    ).content.decode()
     assert "Restricted record" in html
 
 
 def test_unknown_patient_is_404(as_physician, db):
-    assert as_physician.get(reverse("chart-summary", kwargs={"patient_id": "nobody"})).status_code == 404
+    assert (
+        as_physician.get(reverse("chart-summary", kwargs={"patient_id": "nobody"})).status_code
+        == 404
+    )
 
 
 def test_front_desk_cannot_open_charts(patient_id, as_front_desk):
-    assert as_front_desk.get(reverse("chart-summary", kwargs={"patient_id": patient_id})).status_code == 403
+    assert (
+        as_front_desk.get(reverse("chart-summary", kwargs={"patient_id": patient_id})).status_code
+        == 403
+    )
 
 
 def test_pharmacist_reads_but_sees_no_write_controls(full_chart, as_pharmacist):
     for name in ("chart-vitals", "chart-orders", "chart-problems", "chart-medications"):
         url = reverse(name, kwargs={"patient_id": full_chart})
         panel = as_pharmacist.get(url, **HTMX).content.decode()
-        assert "method=\"post\"" not in panel, name
+        assert 'method="post"' not in panel, name
 
 
 def test_timeline_lists_events_and_filters_by_type(full_chart, as_physician):
@@ -109,3 +121,17 @@ def test_timeline_lists_events_and_filters_by_type(full_chart, as_physician):
     assert "No events match" in future
     bad = as_physician.get(url, {"since": "2026-02-01", "until": "2025-01-01"}).content.decode()
     assert "end date is before" in bad
+
+
+def test_timeline_pages_without_false_gaps(patient_id, as_physician, monkeypatch):
+    monkeypatch.setattr("clinical.chart.timeline.PER_TYPE_MAX", 2)
+    for day in (3, 4, 5):
+        f.create(f.lab(patient_id, value=4.0 + day / 10, when=f.NOW.replace(day=day)))
+    f.create(f.note(patient_id, "older note", f.NOW.replace(day=1)))
+    url = reverse("chart-timeline", kwargs={"patient_id": patient_id})
+    first = as_physician.get(url, **HTMX).content.decode()
+    assert "4.5 mmol/L" in first and "4.4 mmol/L" in first
+    assert "4.3 mmol/L" not in first and "Progress note" not in first  # beyond the horizon
+    older = first.split('hx-get="')[-1].split('"')[0].replace("&amp;", "&")
+    second = as_physician.get(older, **HTMX).content.decode()
+    assert "4.3 mmol/L" in second and "Progress note" in second and "4.5 mmol/L" not in second

@@ -18,13 +18,23 @@ def encounters(patient_id: str) -> list[dict]:
 def test_start_then_discharge(patient_id, as_nurse):
     ward = f.create(f.location("Ward 3"))
     url = reverse("chart-encounters", kwargs={"patient_id": patient_id})
-    html = as_nurse.post(url, {"encounter_class": "IMP", "encounter_type": "32485007", "location": ward}, **HTMX).content.decode()
+    html = as_nurse.post(
+        url, {"encounter_class": "IMP", "encounter_type": "32485007", "location": ward}, **HTMX
+    ).content.decode()
     assert "the patient is checked in" in html and "Hospital admission" in html
     [encounter] = encounters(patient_id)
-    assert encounter["status"] == "in-progress" and encounter["location"][0]["location"]["reference"] == f"Location/{ward}"
-    again = as_nurse.post(url, {"encounter_class": "AMB", "encounter_type": "185349003"}, **HTMX).content.decode()
+    assert (
+        encounter["status"] == "in-progress"
+        and encounter["location"][0]["location"]["reference"] == f"Location/{ward}"
+    )
+    again = as_nurse.post(
+        url, {"encounter_class": "AMB", "encounter_type": "185349003"}, **HTMX
+    ).content.decode()
     assert "already has an open encounter" in again
-    discharge = reverse("chart-encounter-discharge", kwargs={"patient_id": patient_id, "encounter_id": encounter["id"]})
+    discharge = reverse(
+        "chart-encounter-discharge",
+        kwargs={"patient_id": patient_id, "encounter_id": encounter["id"]},
+    )
     as_nurse.post(discharge, {"disposition": "home"}, **HTMX)
     [encounter] = encounters(patient_id)
     assert encounter["status"] == "finished" and "end" in encounter["period"]
@@ -34,5 +44,7 @@ def test_start_then_discharge(patient_id, as_nurse):
 
 def test_admission_needs_a_location(patient_id, as_nurse):
     url = reverse("chart-encounters", kwargs={"patient_id": patient_id})
-    html = as_nurse.post(url, {"encounter_class": "IMP", "encounter_type": "32485007"}, **HTMX).content.decode()
+    html = as_nurse.post(
+        url, {"encounter_class": "IMP", "encounter_type": "32485007"}, **HTMX
+    ).content.decode()
     assert "An admission needs a ward or bed." in html and encounters(patient_id) == []

@@ -9,14 +9,15 @@ from django.urls import reverse
 from clinical.notes.note_templates import soap_sections, soap_text
 from clinical.notes.services import note_save
 from fhirapi.services import FhirRepository
-from tests.clinical import fhir_factories as f
 from tests.clinical.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
 
 
 def documents(patient_id: str) -> list[dict]:
-    bundle = FhirRepository().search_bundle("DocumentReference", [("patient", patient_id), ("_count", "50")], base_url="")
+    bundle = FhirRepository().search_bundle(
+        "DocumentReference", [("patient", patient_id), ("_count", "50")], base_url=""
+    )
     return [e["resource"] for e in bundle.get("entry", [])]
 
 
@@ -25,7 +26,12 @@ def text_of(document: dict) -> str:
 
 
 def test_soap_text_round_trips():
-    sections = {"subjective": "Cough", "objective": "T 38.1", "assessment": "Bronchitis", "plan": "Fluids"}
+    sections = {
+        "subjective": "Cough",
+        "objective": "T 38.1",
+        "assessment": "Bronchitis",
+        "plan": "Fluids",
+    }
     assert soap_sections(soap_text(sections)) == sections
     assert soap_sections("Just a line") is None
 
@@ -40,14 +46,22 @@ def test_templates_prefill_the_editor(patient_id, as_physician):
 
 def test_empty_note_is_refused(patient_id, as_physician):
     url = reverse("chart-note-new", kwargs={"patient_id": patient_id})
-    html = as_physician.post(url, {"title": "x", "type_code": "11506-3", "soap": "True"}, **HTMX).content.decode()
+    html = as_physician.post(
+        url, {"title": "x", "type_code": "11506-3", "soap": "True"}, **HTMX
+    ).content.decode()
     assert "Write something in the note first." in html
     assert documents(patient_id) == []
 
 
 def test_draft_save_then_sign_makes_it_final(patient_id, as_physician):
     url = reverse("chart-note-new", kwargs={"patient_id": patient_id})
-    data = {"title": "Ward round", "type_code": "11506-3", "soap": "True", "subjective": "Better", "plan": "Home tomorrow"}
+    data = {
+        "title": "Ward round",
+        "type_code": "11506-3",
+        "soap": "True",
+        "subjective": "Better",
+        "plan": "Home tomorrow",
+    }
     saved = as_physician.post(url, {**data, "save": "1"}, **HTMX)
     assert "Draft saved." in saved.content.decode()
     [document] = documents(patient_id)
@@ -64,37 +78,108 @@ def test_draft_save_then_sign_makes_it_final(patient_id, as_physician):
 
 
 def test_only_the_author_edits_a_draft(patient_id, physician, nurse):
-    note_id = note_save(patient_id=patient_id, document=None, title="Mine", type_code="11506-3", text="x", sign=False, encounter_id=None, acting_user=physician)
+    note_id = note_save(
+        patient_id=patient_id,
+        document=None,
+        title="Mine",
+        type_code="11506-3",
+        text="x",
+        sign=False,
+        encounter_id=None,
+        acting_user=physician,
+    )
     document = FhirRepository().read("DocumentReference", note_id).content
     with pytest.raises(PermissionDenied):
-        note_save(patient_id=patient_id, document=document, title="Theirs", type_code="11506-3", text="y", sign=True, encounter_id=None, acting_user=nurse)
+        note_save(
+            patient_id=patient_id,
+            document=document,
+            title="Theirs",
+            type_code="11506-3",
+            text="y",
+            sign=True,
+            encounter_id=None,
+            acting_user=nurse,
+        )
 
 
 def test_signed_note_cannot_change_in_the_service(patient_id, physician):
-    note_id = note_save(patient_id=patient_id, document=None, title="Done", type_code="11506-3", text="x", sign=True, encounter_id=None, acting_user=physician)
+    note_id = note_save(
+        patient_id=patient_id,
+        document=None,
+        title="Done",
+        type_code="11506-3",
+        text="x",
+        sign=True,
+        encounter_id=None,
+        acting_user=physician,
+    )
     document = FhirRepository().read("DocumentReference", note_id).content
     with pytest.raises(ValidationError):
-        note_save(patient_id=patient_id, document=document, title="Done", type_code="11506-3", text="changed", sign=True, encounter_id=None, acting_user=physician)
+        note_save(
+            patient_id=patient_id,
+            document=document,
+            title="Done",
+            type_code="11506-3",
+            text="changed",
+            sign=True,
+            encounter_id=None,
+            acting_user=physician,
+        )
 
 
 def test_amendment_replaces_the_signed_note(patient_id, physician, as_physician):
-    original = note_save(patient_id=patient_id, document=None, title="Admission", type_code="34117-2", text="Wrong dose", sign=True, encounter_id=None, acting_user=physician)
+    original = note_save(
+        patient_id=patient_id,
+        document=None,
+        title="Admission",
+        type_code="34117-2",
+        text="Wrong dose",
+        sign=True,
+        encounter_id=None,
+        acting_user=physician,
+    )
     amend = reverse("chart-note-amend", kwargs={"patient_id": patient_id, "note_id": original})
     started = as_physician.post(amend, **HTMX)
     assert "Amendment started" in started.content.decode()
     amendment_url = started["HX-Replace-Url"]
-    data = {"title": "Admission (amended)", "type_code": "34117-2", "soap": "False", "text": "Right dose", "sign": "1"}
+    data = {
+        "title": "Admission (amended)",
+        "type_code": "34117-2",
+        "soap": "False",
+        "text": "Right dose",
+        "sign": "1",
+    }
     as_physician.post(amendment_url, data, **HTMX)
     by_id = {d["id"]: d for d in documents(patient_id)}
     assert by_id[original]["status"] == "superseded" and text_of(by_id[original]) == "Wrong dose"
     [new] = [d for d in by_id.values() if d["id"] != original]
     assert new["docStatus"] == "final" and text_of(new) == "Right dose"
-    assert new["relatesTo"] == [{"code": "replaces", "target": {"reference": f"DocumentReference/{original}"}}]
+    assert new["relatesTo"] == [
+        {"code": "replaces", "target": {"reference": f"DocumentReference/{original}"}}
+    ]
 
 
 def test_list_filters_by_author(patient_id, physician, nurse, as_physician):
-    note_save(patient_id=patient_id, document=None, title="Doctor's", type_code="11506-3", text="a", sign=True, encounter_id=None, acting_user=physician)
-    note_save(patient_id=patient_id, document=None, title="Nurse's", type_code="11506-3", text="b", sign=True, encounter_id=None, acting_user=nurse)
+    note_save(
+        patient_id=patient_id,
+        document=None,
+        title="Doctor's",
+        type_code="11506-3",
+        text="a",
+        sign=True,
+        encounter_id=None,
+        acting_user=physician,
+    )
+    note_save(
+        patient_id=patient_id,
+        document=None,
+        title="Nurse's",
+        type_code="11506-3",
+        text="b",
+        sign=True,
+        encounter_id=None,
+        acting_user=nurse,
+    )
     url = reverse("chart-notes", kwargs={"patient_id": patient_id})
     both = as_physician.get(url, **HTMX).content.decode()
     assert "Doctor&#x27;s" in both and "Nurse&#x27;s" in both

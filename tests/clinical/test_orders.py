@@ -16,7 +16,9 @@ LISINOPRIL = "http://www.nlm.nih.gov/research/umls/rxnorm|314076|lisinopril 10 M
 
 
 def requests(patient_id: str, resource_type: str = "MedicationRequest") -> list[dict]:
-    bundle = FhirRepository().search_bundle(resource_type, [("patient", patient_id), ("_count", "50")], base_url="")
+    bundle = FhirRepository().search_bundle(
+        resource_type, [("patient", patient_id), ("_count", "50")], base_url=""
+    )
     return [e["resource"] for e in bundle.get("entry", [])]
 
 
@@ -32,16 +34,35 @@ def test_medication_form_validates_on_the_server():
     assert not form.is_valid() and "not plausible" in form.errors["dose"][0]
     form = MedicationOrderForm({"drug": ASPIRIN})
     assert form.is_valid(), form.errors  # the catalog's usual dose, route, frequency
-    assert (form.cleaned_data["dose"], form.cleaned_data["route"], form.cleaned_data["frequency"]) == (1, "oral", "daily")
+    assert (
+        form.cleaned_data["dose"],
+        form.cleaned_data["route"],
+        form.cleaned_data["frequency"],
+    ) == (1, "oral", "daily")
 
 
 def test_imaging_order_needs_a_clinical_question():
-    form = ServiceOrderForm({"imaging-code": "http://loinc.org|36643-5|XR Chest 2 Views", "imaging-priority": "routine"}, kind="imaging")
+    form = ServiceOrderForm(
+        {
+            "imaging-code": "http://loinc.org|36643-5|XR Chest 2 Views",
+            "imaging-priority": "routine",
+        },
+        kind="imaging",
+    )
     assert not form.is_valid() and "reason" in form.errors
 
 
 def test_draft_then_sign_without_alerts(patient_id, as_physician):
-    response = draft(as_physician, patient_id, LISINOPRIL, dose="1", dose_unit="tablet", route="oral", frequency="daily", duration_days="30")
+    response = draft(
+        as_physician,
+        patient_id,
+        LISINOPRIL,
+        dose="1",
+        dose_unit="tablet",
+        route="oral",
+        frequency="daily",
+        duration_days="30",
+    )
     html = response.content.decode()
     assert "Review order before signing" in html and "No alerts for this order." in html
     order = requests(patient_id)[0]
@@ -52,10 +73,17 @@ def test_draft_then_sign_without_alerts(patient_id, as_physician):
     assert order["dispenseRequest"]["expectedSupplyDuration"]["value"] == 30
     sign_url = response["HX-Replace-Url"]
     signed = as_physician.post(sign_url, {"sign": "1"}, **HTMX)
-    assert "Order signed" in signed.content.decode() and "active-medications" in signed.content.decode()
+    assert (
+        "Order signed" in signed.content.decode()
+        and "active-medications" in signed.content.decode()
+    )
     order = requests(patient_id)[0]
-    assert order["status"] == "active" and order["requester"]["reference"].startswith("Practitioner/wintehr-user-")
-    assert AuditRecord.objects.filter(patient_id=patient_id, subtype="update", resource_type="MedicationRequest").exists()
+    assert order["status"] == "active" and order["requester"]["reference"].startswith(
+        "Practitioner/wintehr-user-"
+    )
+    assert AuditRecord.objects.filter(
+        patient_id=patient_id, subtype="update", resource_type="MedicationRequest"
+    ).exists()
 
 
 def test_interaction_card_shows_before_signing_and_needs_a_reason(patient_id, as_physician):
@@ -66,7 +94,11 @@ def test_interaction_card_shows_before_signing_and_needs_a_reason(patient_id, as
     sign_url = response["HX-Replace-Url"]
     refused = as_physician.post(sign_url, {"sign": "1"}, **HTMX).content.decode()
     assert "Give a reason to override this alert" in refused
-    assert [o["status"] for o in requests(patient_id) if "Aspirin" in o["medicationCodeableConcept"]["text"]] == ["draft"]
+    assert [
+        o["status"]
+        for o in requests(patient_id)
+        if "Aspirin" in o["medicationCodeableConcept"]["text"]
+    ] == ["draft"]
     key = refused.split('name="reason-')[1].split('"')[0]
     signed = as_physician.post(sign_url, {"sign": "1", f"reason-{key}": "will-monitor"}, **HTMX)
     assert "Order signed: Aspirin 81 MG Oral Tablet" in signed.content.decode()
@@ -82,35 +114,64 @@ def test_accepting_the_cancel_suggestion_removes_the_draft(patient_id, as_physic
     key = html.split('name="card" value="')[1].split('"')[0]
     suggestion = html.split('name="suggestion" value="')[1].split('"')[0]
     order_id = review["HX-Replace-Url"].rstrip("/").split("/")[-2]
-    accept = reverse("chart-order-accept", kwargs={"patient_id": patient_id, "resource_type": "MedicationRequest", "order_id": order_id})
-    done = as_physician.post(accept, {"card": key, "suggestion": suggestion}, **HTMX).content.decode()
+    accept = reverse(
+        "chart-order-accept",
+        kwargs={
+            "patient_id": patient_id,
+            "resource_type": "MedicationRequest",
+            "order_id": order_id,
+        },
+    )
+    done = as_physician.post(
+        accept, {"card": key, "suggestion": suggestion}, **HTMX
+    ).content.decode()
     assert "was cancelled" in done
     assert [o["status"] for o in requests(patient_id)] == ["active"]  # only the warfarin
 
 
 def test_going_back_keeps_the_draft_listed(patient_id, as_physician):
     draft(as_physician, patient_id, LISINOPRIL)
-    html = as_physician.get(reverse("chart-orders", kwargs={"patient_id": patient_id}), **HTMX).content.decode()
-    assert "lisinopril 10 MG Oral Tablet" in html.split("Drafts awaiting signature")[1].split("Active orders")[0]
+    html = as_physician.get(
+        reverse("chart-orders", kwargs={"patient_id": patient_id}), **HTMX
+    ).content.decode()
+    assert (
+        "lisinopril 10 MG Oral Tablet"
+        in html.split("Drafts awaiting signature")[1].split("Active orders")[0]
+    )
 
 
 def test_discarding_a_draft(patient_id, as_physician):
     review = draft(as_physician, patient_id, LISINOPRIL)
     order_id = review["HX-Replace-Url"].rstrip("/").split("/")[-2]
-    url = reverse("chart-order-discard", kwargs={"patient_id": patient_id, "resource_type": "MedicationRequest", "order_id": order_id})
+    url = reverse(
+        "chart-order-discard",
+        kwargs={
+            "patient_id": patient_id,
+            "resource_type": "MedicationRequest",
+            "order_id": order_id,
+        },
+    )
     assert "Draft discarded" in as_physician.post(url, **HTMX).content.decode()
     assert requests(patient_id) == []
 
 
 def test_lab_order_becomes_an_active_service_request(patient_id, as_physician):
     url = reverse("chart-orders", kwargs={"patient_id": patient_id})
-    data = {"order_kind": "lab-tests", "lab-tests-code": "http://loinc.org|51990-0|Basic metabolic panel - Blood", "lab-tests-priority": "urgent"}
+    data = {
+        "order_kind": "lab-tests",
+        "lab-tests-code": "http://loinc.org|51990-0|Basic metabolic panel - Blood",
+        "lab-tests-priority": "urgent",
+    }
     review = as_physician.post(url, data, **HTMX)
     as_physician.post(review["HX-Replace-Url"], {"sign": "1"}, **HTMX)
     [order] = requests(patient_id, "ServiceRequest")
     assert order["status"] == "active" and order["priority"] == "urgent"
     assert order["category"][0]["coding"][0]["code"] == "108252007"
-    assert order["code"]["coding"][0] == {"system": "http://loinc.org", "code": "51990-0", "display": "Basic metabolic panel - Blood"}
+    assert order["code"]["coding"][0] == {
+        "system": "http://loinc.org",
+        "code": "51990-0",
+        "display": "Basic metabolic panel - Blood",
+    }
 
 
 def test_nurses_and_pharmacists_cannot_order(patient_id, as_nurse, as_pharmacist):

@@ -25,7 +25,9 @@ def long_history(db) -> str:
     return f.long_history_patient(2000)
 
 
-def test_every_tab_has_a_constant_query_count(long_history, as_physician, django_assert_max_num_queries):
+def test_every_tab_has_a_constant_query_count(
+    long_history, as_physician, django_assert_max_num_queries
+):
     as_physician.get(reverse("chart-summary", kwargs={"patient_id": long_history}))  # warm caches
     slowest = 0.0
     for tab in TABS:

@@ -1,8 +1,6 @@
+import re
 import socket
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from clinical.operations import status
 from tests.fhirapi.conftest import patient
@@ -21,7 +19,7 @@ def test_admin_index_links_operations(signed_in, administrator):
     page = signed_in(administrator).get("/admin/").content.decode()
     for link in ("/admin/status/", "/explorer/", "/cds/rules/", "/metrics"):
         assert f'href="{link}"' in page
-    for model in ("Users", "Groups", "Audit records", "Glass breaks", "Import jobs"):
+    for model in ("Users", "Groups", "Audit records", "Glass breaks", "Import jobs", "Applications", "Cds clients"):
         assert model in page
 
 
@@ -84,21 +82,30 @@ def test_data_dir_use_sizes_entries(tmp_path):
 
 @pytest.mark.django_db
 def test_users_list_shows_roles_second_factor_and_lock_out(
-    signed_in, administrator, physician, settings
+    signed_in, administrator, physician, nurse, settings
 ):
     from axes.models import AccessAttempt
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    TOTPDevice.objects.create(user=administrator, name="phone", confirmed=True)
+    TOTPDevice.objects.create(user=physician, name="phone", confirmed=True)
     AccessAttempt.objects.create(
         username=physician.username,
         ip_address="10.0.0.1",
         user_agent="test",
         failures_since_start=settings.AXES_FAILURE_LIMIT,
-        attempt_time=timezone.now() - timedelta(minutes=1),
     )
     page = signed_in(administrator).get("/admin/auth/user/").content.decode()
-    assert "roles" in page and "second factor" in page and "locked out" in page
-    rows = {line for line in page.splitlines() if "dr-house" in line or "admin-ada" in line}
-    assert rows
-    assert page.count('alt="True"') >= 3  # admin's factor, physician's lock-out, admin is staff
+    rows = {name: _row_of(page, name) for name in ("dr-house", "nurse-joy")}
+    assert "physician" in rows["dr-house"] and "nurse" in rows["nurse-joy"]
+    # second factor, locked out, staff, active: True, True, False, True for the physician
+    assert _icons(rows["dr-house"]) == ["True", "True", "False", "True"]
+    assert _icons(rows["nurse-joy"]) == ["False", "False", "False", "True"]
+
+
+def _row_of(page: str, username: str) -> str:
+    start = page.index(f">{username}</a>")
+    return page[start : page.index("</tr>", start)]
+
+
+def _icons(row: str) -> list[str]:
+    return re.findall(r'<img src="[^"]*icon-(?:yes|no)\.svg" alt="(True|False)">', row)

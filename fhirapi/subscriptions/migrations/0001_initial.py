@@ -4,26 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SubscriptionChannel',
+            name="SubscriptionChannel",
             fields=[
-                ('subscription_id', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('resource_type', models.CharField(db_index=True, max_length=64)),
-                ('criteria', models.TextField()),
-                ('channel_type', models.CharField(max_length=16)),
-                ('endpoint', models.TextField(blank=True)),
-                ('payload', models.CharField(blank=True, max_length=64)),
-                ('headers', models.JSONField(default=list)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('error', 'Error')], max_length=8)),
-                ('failures', models.IntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
+                (
+                    "subscription_id",
+                    models.CharField(max_length=64, primary_key=True, serialize=False),
+                ),
+                ("resource_type", models.CharField(db_index=True, max_length=64)),
+                ("criteria", models.TextField()),
+                ("channel_type", models.CharField(max_length=16)),
+                ("endpoint", models.TextField(blank=True)),
+                ("payload", models.CharField(blank=True, max_length=64)),
+                ("headers", models.JSONField(default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("error", "Error")], max_length=8
+                    ),
+                ),
+                ("failures", models.IntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
             ],
         ),
     ]

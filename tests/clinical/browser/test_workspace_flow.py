@@ -37,7 +37,7 @@ def test_clinician_workflow(page, physician, chart_data):
     expect(page).to_have_url(re.compile(r"/patients/$"))
 
     # find the patient as you type
-    page.get_by_label("Find a patient").press_sequentially("quinn", delay=20)
+    page.get_by_role("searchbox", name="Find a patient").press_sequentially("quinn", delay=20)
     result = page.locator("#finder-results").get_by_role("link", name="QUINN, Harriet")
     expect(result).to_be_visible()
     result.click()
@@ -48,16 +48,16 @@ def test_clinician_workflow(page, physician, chart_data):
     page.locator("nav.tabs").get_by_role("link", name="Vitals").click()
     expect(page).to_have_url(re.compile(rf"/chart/{patient_id}/vitals/$"))
     expect(page.locator("#vital-trends")).to_contain_text("Systolic: latest 128 mmHg")
-    page.get_by_label("Systolic (mmHg)").fill("152")
-    page.get_by_label("Diastolic (mmHg)").fill("97")
-    page.get_by_label("Heart rate (/min)").fill("84")
+    page.get_by_role("spinbutton", name="Systolic (mmHg)").fill("152")
+    page.get_by_role("spinbutton", name="Diastolic (mmHg)").fill("97")
+    page.get_by_role("spinbutton", name="Heart rate (/min)").fill("84")
     page.get_by_role("button", name="Save vital signs").click()
     expect(page.locator("#chart-panel")).to_contain_text("Vital signs recorded.")
     expect(page.locator("#vital-trends")).to_contain_text("Systolic: latest 152 mmHg")
     expect(page.locator("#vital-trends")).to_contain_text("2 readings from 128 to 152")
 
     # an invalid set is refused with the field's error
-    page.get_by_label("Heart rate (/min)").fill("400")
+    page.get_by_role("spinbutton", name="Heart rate (/min)").fill("400")
     page.get_by_role("button", name="Save vital signs").click()
     expect(page.locator("#chart-panel")).to_contain_text("not plausible")
 

@@ -35,6 +35,7 @@ class Evaluator:
         self.base_urls = base_urls
         self.now = now
         self.values = {id(r): localized(extract_index_values(r), base_urls) for r in resources}
+        self.by_identity = {(r["resourceType"], r["id"]): r for r in resources}
 
     def matches(self, resource_type: str, params: list[tuple[str, str]]) -> set[str]:
         return {
@@ -45,6 +46,8 @@ class Evaluator:
         }
 
     def criterion(self, resource: Resource, key: str, value: str) -> bool:
+        if "." in key:
+            return self.chained(resource, key, value)
         code, _, modifier = key.partition(":")
         param = get_parameter(resource["resourceType"], code)
         values = self.values[id(resource)]
@@ -54,6 +57,22 @@ class Evaluator:
         if modifier == "not":
             return not any(self.one(resource, values, param, None, v) for v in alternatives)
         return any(self.one(resource, values, param, modifier or None, v) for v in alternatives)
+
+    def chained(self, resource: Resource, key: str, value: str) -> bool:
+        """`reference[:Type].rest`: some target of the reference meets `rest`."""
+        head, rest = key.split(".", 1)
+        code, _, modifier = head.partition(":")
+        param = get_parameter(resource["resourceType"], code)
+        inner_code = rest.partition(".")[0].partition(":")[0]
+        targets = [modifier] if modifier else param.targets
+        targets = [t for t in targets if get_parameter(t, inner_code) is not None]
+        for row in self.values[id(resource)].references:
+            if row.param != code or row.target_type not in targets:
+                continue
+            target = self.by_identity.get((row.target_type, row.target_id))
+            if target is not None and self.criterion(target, rest, value):
+                return True
+        return False
 
     def has_value(self, resource: Resource, values: IndexValues, param) -> bool:
         if param.code in ("_id", "_lastUpdated"):

@@ -284,22 +284,54 @@ def test_mixed_types(reference, data):
 
 @EXAMPLES
 @given(data=st.data())
+def test_chains(reference, data):
+    """`reference[:Type].param=value`, with the chained value taken from a target's own rows."""
+    links = [
+        c
+        for c in reference.candidates[ParamType.REFERENCE]
+        if c[2].target_id and (c[2].target_type, c[2].target_id) in reference.evaluator.by_identity
+    ]
+    resource_type, code, row = data.draw(st.sampled_from(links))
+    target = reference.evaluator.by_identity[(row.target_type, row.target_id)]
+    kinds = [ParamType.STRING, ParamType.TOKEN, ParamType.DATE]
+    kind = data.draw(st.sampled_from([k for k in kinds if _rows_of(reference, target, k)] or kinds))
+    pool = _rows_of(reference, target, kind) or reference.candidates[kind]
+    _, inner_code, inner_row = data.draw(st.sampled_from(pool))
+    modifier, value = VALUES[kind](data.draw, inner_row)
+    inner = f"{inner_code}:{modifier}" if modifier else inner_code
+    head = data.draw(st.sampled_from([code, f"{code}:{row.target_type}"]))
+    params = [(f"{head}.{inner}", value)]
+    expected = reference.evaluator.matches(resource_type, params)
+    found = {s.resource_id for s in find_matches(resource_type, params, limit=None)}
+    event("some match" if expected else "no match")
+    assert found == expected, (resource_type, params)
+
+
+def _rows_of(reference, resource: dict, kind: ParamType) -> list[tuple[str, str, object]]:
+    """The (type, code, row) candidates of one resource, for one parameter type."""
+    values = reference.evaluator.values[id(resource)]
+    rows = {ParamType.STRING: values.strings, ParamType.TOKEN: values.tokens}
+    rows[ParamType.DATE] = values.dates
+    skipped = ("_id", "_lastUpdated")
+    return [(resource["resourceType"], r.param, r) for r in rows[kind] if r.param not in skipped]
+
+
+@EXAMPLES
+@given(data=st.data())
 def test_record_columns_and_full_text(reference, data):
     resource = data.draw(st.sampled_from(reference.resources))
     resource_type = resource["resourceType"]
     others = [r["id"] for r in reference.resources if r["resourceType"] == resource_type]
     found_words = words(content_text(resource)) or ["none"]
-    params = data.draw(
-        st.sampled_from(
-            [
-                [("_id", f"{resource['id']},{data.draw(st.sampled_from(others))}")],
-                [("_id:not", resource["id"])],
-                [("_lastUpdated", data.draw(st.sampled_from(PREFIXES)) + "2025-06-01")],
-                [("_content", data.draw(st.sampled_from(found_words)))],
-                [("_text", data.draw(st.sampled_from(found_words)))],
-            ]
-        )
-    )
+    options = [
+        [("_id", f"{resource['id']},{data.draw(st.sampled_from(others))}")],
+        [("_id:not", resource["id"])],
+        [("_lastUpdated", data.draw(st.sampled_from(PREFIXES)) + "2025-06-01")],
+        [("_content", data.draw(st.sampled_from(found_words)))],
+    ]
+    if get_parameter(resource_type, "_text"):  # DomainResources only
+        options.append([("_text", data.draw(st.sampled_from(found_words)))])
+    params = data.draw(st.sampled_from(options))
     expected = reference.evaluator.matches(resource_type, params)
     found = {s.resource_id for s in find_matches(resource_type, params, limit=None)}
     event("some match" if expected else "no match")

@@ -55,9 +55,35 @@ def test_missing(search):
     assert "bp-ana" not in ids(search("Observation", "subject:missing=true&_count=200"))
 
 
-def test_chain_through_a_reference_is_ignored_and_reported(search):
-    bundle = search("Observation", "subject.name=bob")
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("subject.name=smithers", BOBS),
+        ("subject:Patient.family=smi", BOBS),
+        ("subject:Patient.family:exact=Smithers", BOBS),
+        ("subject.gender=male&subject.birthdate=1949", BOBS),
+        ("subject.identifier=urn:mrn|B-2", BOBS),
+        ("subject.name=smithers,angstrom", BOBS | {"bp-ana"}),
+        ("subject:Group.identifier=urn:mrn|B-2", set()),
+        ("subject._id=bob", BOBS),
+    ],
+)
+def test_chained_parameters(search, query, expected):
+    assert ids(search("Observation", query)) & (BOBS | {"bp-ana", "elsewhere"}) == expected
+
+
+def test_two_level_chain(search):
+    # ra-open's subject is bob; weight-bob is bob's Observation: Observation -> Patient -> ...
+    found = ids(search("RiskAssessment", "subject:Patient.identifier:of-type=urn:types|MR|B-2"))
+    assert found == {"ra-open"}
+    assert ids(search("Observation", "subject:Patient.general-practitioner.name=x")) == set()
+
+
+def test_chain_to_an_unknown_parameter_is_ignored_and_reported(search):
+    bundle = search("Observation", "subject.nonsense=bob")
     assert bundle["entry"][-1]["search"]["mode"] == "outcome"
+    with pytest.raises(InvalidSearch):
+        search("Observation", "subject.nonsense=bob", strict=True)
 
 
 def test_chain_through_a_non_reference_is_400(search):
