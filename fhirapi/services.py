@@ -80,6 +80,7 @@ class FhirRepository:
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource:
         require_resource_type(resource_type)
+        require_possible_id(resource_type, resource_id)
         self.policy.require("r", resource_type)
         with replica_reads():
             stored = reads.record_read(resource_type, resource_id)
@@ -88,6 +89,9 @@ class FhirRepository:
 
     def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource:
         require_resource_type(resource_type)
+        require_possible_id(resource_type, resource_id)
+        if not 0 < version_id < 2**31:  # the column's range
+            raise ResourceNotFound(f"{resource_type}/{resource_id} has no version {version_id}")
         self.policy.require("r", resource_type)
         with replica_reads():
             stored = reads.version_read(resource_type, resource_id, version_id)
@@ -98,6 +102,7 @@ class FhirRepository:
         if query.resource_type:
             require_resource_type(query.resource_type)
         if query.resource_id:
+            require_possible_id(query.resource_type, query.resource_id)
             self.policy.require("r", query.resource_type)
         else:
             self.policy.require_whole_type(query.resource_type)
@@ -238,6 +243,7 @@ class FhirRepository:
         if_match: int | None = None,
     ) -> WriteOutcome:
         require_resource_type(resource_type)
+        require_possible_id(resource_type, resource_id)
         self.policy.require("u", resource_type)
         record = writes.record_for_update(resource_type, resource_id)
         if record is None:
@@ -260,6 +266,7 @@ class FhirRepository:
         self, resource_type: str, resource_id: str, *, if_match: int | None = None
     ) -> WriteOutcome:
         require_resource_type(resource_type)
+        require_possible_id(resource_type, resource_id)
         self.policy.require("d", resource_type)
         self._require_current("d", resource_type, resource_id)
         return writes.record_delete(resource_type, resource_id, if_match=if_match)
@@ -270,6 +277,7 @@ class FhirRepository:
     ) -> dict[str, Any]:
         """Change the current version's meta in place ($meta-add/$meta-delete: no new version)."""
         require_resource_type(resource_type)
+        require_possible_id(resource_type, resource_id)
         self.policy.require("u", resource_type)
         self._require_current("u", resource_type, resource_id)
         return writes.record_meta_change(resource_type, resource_id, change)
@@ -372,6 +380,7 @@ class FhirRepository:
         """`Patient/[id]/[type]` (every type of the compartment when `resource_type` is None)."""
         from fhirapi.search.engine import compartment_bundle
 
+        require_possible_id("Patient", patient_id)
         if resource_type is not None:
             require_resource_type(resource_type)
         params = self.policy.search_params(resource_type, params)
@@ -420,6 +429,12 @@ class FhirRepository:
 def require_resource_type(resource_type: str) -> None:
     if not is_resource_type(resource_type):
         raise ResourceNotFound(f"{resource_type!r} is not a FHIR R4 resource type")
+
+
+def require_possible_id(resource_type: str, resource_id: Any) -> None:
+    """An id no resource can have (a NUL byte, a slash, 65 characters) is simply not found."""
+    if not isinstance(resource_id, str) or not writes.ID_PATTERN.fullmatch(resource_id):
+        raise ResourceNotFound(f"{resource_type}/{resource_id!r} is not known (not a FHIR id)")
 
 
 def require_valid_id(resource_id: str) -> None:

@@ -458,7 +458,7 @@ CELERY_BEAT_SCHEDULE = {
 # Read replicas: aliases replica1, replica2, ... used for the store's reads outside transactions.
 for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
     if not _url.startswith(("postgres://", "postgresql://")):
-        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS: expected postgres:// URLs, got {_url!r}")
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS: expected postgres:// URLs: {_url!r}")
     DATABASES[f"replica{_number}"] = {
         **dj_database_url.parse(_url),
         "ENGINE": "django.db.backends.postgresql",

@@ -2,6 +2,7 @@
 set up, and whether sign-in is locked now (django-axes). Replaces Django's stock UserAdmin only
 (an admin another app registered for users is left alone)."""
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -10,8 +11,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from axes.models import AccessAttempt
 
 User = get_user_model()
 

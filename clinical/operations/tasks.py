@@ -14,7 +14,9 @@ logger = structlog.get_logger(__name__)
 def audit_records_purge() -> int:
     removed = retention.audit_records_purge(retention_days=settings.AUDIT_RETENTION_DAYS)
     logger.info(
-        "retention purge", kind="audit records", removed=removed,
+        "retention purge",
+        kind="audit records",
+        removed=removed,
         retention_days=settings.AUDIT_RETENTION_DAYS,
     )
     return removed

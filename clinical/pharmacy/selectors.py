@@ -11,11 +11,17 @@ from django.utils import timezone
 
 from clinical.chart_access.models import RestrictedChart
 from clinical.chart_access.selectors import chart_access_check
-from clinical.fhir.display import concept_text, human_name, parse_datetime, quantity_text
+from clinical.fhir.display import concept_text, human_name, parse_datetime
 from clinical.fhir.practitioners import practitioner_reference
 from clinical.fhir.reads import Resource, by_ids, read, reference_id, search
 from clinical.medications.selectors import dosage_text, medication_name
 from clinical.pharmacy.context import PatientContext, patient_contexts
+from clinical.pharmacy.dispenses import (
+    DispenseRow,
+    decimal_value,
+    dispensed_quantities,
+    order_dispenses,
+)
 from clinical.pharmacy.places import NOWHERE, Place, Places
 from clinical.pharmacy.states import (
     STATE_ORDER,
@@ -135,7 +141,7 @@ def order_row(order: Resource, place: Place = NOWHERE) -> OrderRow:
         status_reason=concept_text(order.get("statusReason")),
         review=pharmacy_review(order),
         place=place,
-        quantity_ordered=_decimal(quantity.get("value")),
+        quantity_ordered=decimal_value(quantity.get("value")),
         quantity_unit=quantity.get("unit") or quantity.get("code") or _dose_unit(order),
     )
 
@@ -272,17 +278,6 @@ def _stamp(rows: list[OrderRow]) -> str:
 # -- one order ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DispenseRow:
-    dispense_id: str
-    quantity: str
-    lot: str
-    expiry: str
-    handed_over: datetime | None
-    by: str
-    status: str
-
-
 @dataclass
 class OrderDetail:
     order: Resource
@@ -320,59 +315,6 @@ def order_detail(*, user: AbstractBaseUser, order: Resource) -> OrderDetail:
     return OrderDetail(order=order, row=queue_row, dispenses=[d[0] for d in dispenses])
 
 
-def order_dispenses(*, user: AbstractBaseUser, order_id: str) -> list[tuple[DispenseRow, Decimal]]:
-    found = search(
-        user,
-        "MedicationDispense",
-        [("prescription", f"MedicationRequest/{order_id}"), ("_sort", "-whenhandedover")],
-        count=200,
-    )
-    return [
-        (_dispense_row(d), _decimal((d.get("quantity") or {}).get("value")) or Decimal(0))
-        for d in found
-    ]
-
-
-def dispensed_quantities(*, user: AbstractBaseUser, order_ids: list[str]) -> dict[str, Decimal]:
-    """Completed dispensed quantity per order, in one search."""
-    if not order_ids:
-        return {}
-    found = search(
-        user,
-        "MedicationDispense",
-        [
-            ("prescription", ",".join(f"MedicationRequest/{i}" for i in sorted(set(order_ids)))),
-            ("status", "completed"),
-        ],
-        count=QUEUE_MAX,
-    )
-    totals: dict[str, Decimal] = {}
-    for dispense in found:
-        amount = _decimal((dispense.get("quantity") or {}).get("value")) or Decimal(0)
-        for prescription in dispense.get("authorizingPrescription") or []:
-            order_id = reference_id(prescription, "MedicationRequest")
-            if order_id:
-                totals[order_id] = totals.get(order_id, Decimal(0)) + amount
-    return totals
-
-
-def _dispense_row(dispense: Resource) -> DispenseRow:
-    batch = {}
-    for contained in dispense.get("contained") or []:
-        if contained.get("resourceType") == "Medication":
-            batch = contained.get("batch") or {}
-    performer = ((dispense.get("performer") or [{}])[0].get("actor")) or {}
-    return DispenseRow(
-        dispense_id=dispense["id"],
-        quantity=quantity_text(dispense.get("quantity")),
-        lot=batch.get("lotNumber", ""),
-        expiry=(batch.get("expirationDate") or "")[:10],
-        handed_over=parse_datetime(dispense.get("whenHandedOver")),
-        by=performer.get("display", ""),
-        status=dispense.get("status", ""),
-    )
-
-
 # -- the prescriber's side ---------------------------------------------------------------------
 
 
@@ -401,15 +343,6 @@ def returned_orders(*, user: AbstractBaseUser) -> list[ReturnedOrder]:
         ReturnedOrder(r, human_name(patients[r.patient_id]) if r.patient_id in patients else "")
         for r in rows
     ]
-
-
-def _decimal(value: object) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return None
 
 
 def _dose_unit(order: Resource) -> str:

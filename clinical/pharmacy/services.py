@@ -20,7 +20,8 @@ from clinical.fhir.practitioners import practitioner_ensure
 from clinical.fhir.reads import Resource, reference_id, repository_for
 from clinical.fhir.writes import audit_write, now_instant, require_permission
 from clinical.medications.selectors import medication_name
-from clinical.pharmacy.selectors import dispensed_quantities, order_row, pharmacy_order
+from clinical.pharmacy.dispenses import dispensed_quantities
+from clinical.pharmacy.selectors import order_row, pharmacy_order
 from clinical.pharmacy.states import (
     DISPENSABLE,
     REJECTABLE,

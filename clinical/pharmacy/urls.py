@@ -4,7 +4,7 @@ returned orders, and each patient's MAR."""
 from django.urls import path
 
 from clinical.chart.urls import FhirIdConverter  # noqa: F401 - registers the "fhirid" converter
-from clinical.pharmacy import views
+from clinical.pharmacy import mar_views, views
 
 ORDER = "orders/<fhirid:order_id>/"
 
@@ -17,6 +17,6 @@ urlpatterns = [
     path(ORDER + "dispense/", views.order_dispense_view, name="pharmacy-order-dispense"),
     path(ORDER + "resubmit/", views.order_resubmit_view, name="pharmacy-order-resubmit"),
     path("returned/", views.returned, name="pharmacy-returned"),
-    path("mar/<fhirid:patient_id>/", views.mar, name="pharmacy-mar"),
-    path("mar/<fhirid:patient_id>/record/", views.mar_record, name="pharmacy-mar-record"),
+    path("mar/<fhirid:patient_id>/", mar_views.mar, name="pharmacy-mar"),
+    path("mar/<fhirid:patient_id>/record/", mar_views.mar_record, name="pharmacy-mar-record"),
 ]

@@ -1,9 +1,8 @@
 """The pharmacy's screens. Each view serves its page and its HTMX fragment: the queue
-(#pharmacy-queue), the order under review (#order-panel), the MAR grid (#mar-grid) and the
-prescriber's returned orders (#returned-orders)."""
+(#pharmacy-queue), the order under review (#order-panel) and the prescriber's returned orders
+(#returned-orders). The MAR's are in mar_views.py."""
 
 from collections.abc import Callable
-from datetime import date, timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -17,17 +16,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from clinical.chart.access import Chart, chart_view
-from clinical.chart.rendering import render_chart
 from clinical.chart.services import ChartForbidden, ChartNeedsGlass, ChartNotFound, chart_open
 from clinical.fhir.reads import Resource, reference_id
 from clinical.fhir.writes import require_permission
 from clinical.medications.selectors import medication_name
 from clinical.pharmacy import forms
-from clinical.pharmacy.administrations import NOT_GIVEN_REASONS, administration_record
 from clinical.pharmacy.checks import order_checks
 from clinical.pharmacy.live import stamped, unchanged
-from clinical.pharmacy.mar import patient_mar
 from clinical.pharmacy.selectors import (
     QueueFilters,
     order_detail,
@@ -43,13 +38,13 @@ from clinical.pharmacy.services import (
     order_verify,
 )
 from clinical.pharmacy.states import VERIFIABLE, PharmacyState, pharmacy_review, pharmacy_state
-from clinical.roles import EDIT_CHART, SIGN_ORDERS, VERIFY_ORDERS
+from clinical.roles import SIGN_ORDERS, VERIFY_ORDERS
 from clinical.workspace_http import private_page, wants_fragment
 from fhirapi.audit.events import REST_KINDS
 from fhirapi.audit.services import audit_record
 from fhirapi.errors import VersionConflict
 
-QUEUE, PANEL, MAR_GRID, RETURNED = "pharmacy-queue", "order-panel", "mar-grid", "returned-orders"
+QUEUE, PANEL, RETURNED = "pharmacy-queue", "order-panel", "returned-orders"
 CHANGED_EVENT = "pharmacy-changed"  # the queue refreshes at once when an action succeeds
 
 
@@ -349,78 +344,3 @@ def order_resubmit_view(request: HttpRequest, order: Resource) -> HttpResponse:
         return _returned(request, notice=notice, error=error)
     (messages.error if error else messages.success)(request, error or notice)
     return redirect("pharmacy-returned")
-
-
-# -- the MAR -----------------------------------------------------------------------------------
-
-
-@chart_view("medication administration record")
-@require_GET
-def mar(request: HttpRequest, chart: Chart) -> HttpResponse:
-    return _mar(request, chart, _day(request.GET.get("day")))
-
-
-def _mar(
-    request: HttpRequest, chart: Chart, day: date, *, notice: str = "", error: str = ""
-) -> HttpResponse:
-    context = {
-        "chart": chart,
-        "mar": patient_mar(user=request.user, patient_id=chart.patient_id, day=day),
-        "reasons": NOT_GIVEN_REASONS,
-        "can_record": request.user.has_perm(EDIT_CHART),
-        "notice": notice,
-        "error": error,
-    }
-    context["mar_body"], context["stamp"] = stamped(
-        request, "pharmacy/_mar_grid_body.html", context
-    )
-    if wants_fragment(request, MAR_GRID):
-        if request.method == "GET" and (response := unchanged(request, context["stamp"])):
-            return response
-        return private_page(render(request, "pharmacy/_mar_grid.html", context))
-    return render_chart(request, chart, tab="mar", panel="pharmacy/_mar.html", context=context)
-
-
-@chart_view("medication administration")
-@require_POST
-def mar_record(request: HttpRequest, chart: Chart) -> HttpResponse:
-    require_permission(request.user, EDIT_CHART, "record medication administrations")
-    form = forms.AdministrationForm(request.POST)
-    day = _day(request.POST.get("day"))
-    notice = error = ""
-    if not form.is_valid():
-        error = "; ".join(m for errors in form.errors.values() for m in errors)
-    else:
-        data = form.cleaned_data
-        try:
-            administration_record(
-                patient_id=chart.patient_id,
-                order_id=data["order"],
-                slot=data["slot"],
-                given=data["outcome"] == "given",
-                reason_key=data["reason"],
-                comment=data["comment"],
-                acting_user=request.user,
-            )
-        except ValidationError as exc:
-            error = exc.messages[0]
-        else:
-            notice = (
-                "Dose recorded as given."
-                if data["outcome"] == "given"
-                else "Dose recorded as not given."
-            )
-    if wants_fragment(request, MAR_GRID):
-        return _mar(request, chart, day, notice=notice, error=error)
-    (messages.error if error else messages.success)(request, error or notice)
-    url = reverse("pharmacy-mar", kwargs={"patient_id": chart.patient_id})
-    return redirect(f"{url}?day={day.isoformat()}")
-
-
-def _day(text: str | None) -> date:
-    today = timezone.localdate()
-    try:
-        day = date.fromisoformat(text or "")
-    except ValueError:
-        return today
-    return day if abs(day - today) <= timedelta(days=366) else today

@@ -66,8 +66,10 @@ def _all_type_options() -> dict[str, TypeOptions]:
 def _type_options(resource: dict[str, Any], common: list[ParamOption]) -> TypeOptions:
     own = [_param(entry) for entry in resource.get("searchParam", [])]
     names = {option.name for option in own}
-    params = sorted(own + [option for option in common if option.name not in names],
-                    key=lambda option: option.name)
+    params = sorted(
+        own + [option for option in common if option.name not in names],
+        key=lambda option: option.name,
+    )
     return TypeOptions(
         resource_type=resource["type"],
         params=tuple(params),

@@ -17,7 +17,7 @@ INDENT = "  "
 
 
 def json_html(value: Any) -> SafeString:
-    return mark_safe("".join(_parts(value, key=None, depth=0)))  # noqa: S308 - every part escaped
+    return mark_safe("".join(_parts(value, key=None, depth=0)))
 
 
 def reference_target(reference: str) -> tuple[str, str] | None:

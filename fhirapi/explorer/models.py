@@ -8,3 +8,6 @@ class ExplorerAccess(models.Model):
         managed = False
         default_permissions = ()
         permissions = [("use_explorer", "Use the FHIR explorer")]
+
+    def __str__(self) -> str:
+        return "FHIR explorer access"

@@ -74,9 +74,7 @@ def explorer_resource(
     """The current version and the history (newest first) of one resource."""
     repository = _repository(user)
     try:
-        page = repository.history(
-            HistoryQuery(resource_type, resource_id, count=HISTORY_LIMIT)
-        )
+        page = repository.history(HistoryQuery(resource_type, resource_id, count=HISTORY_LIMIT))
     except FhirError:
         _audit(user, "history-instance", resource_type, resource_id, outcome=MINOR_FAILURE)
         raise

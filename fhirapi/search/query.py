@@ -6,6 +6,7 @@ Unknown or unsupported parameters are ignored and reported (lenient, the default
 through a parameter that is not a reference is always a 400.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -34,6 +35,7 @@ SORTABLE = frozenset(
 )
 TOTAL_MODES = frozenset({"none", "estimate", "accurate"})
 FULL_TEXT = frozenset({"_text", "_content"})
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Result parameters that change nothing in what this server returns.
 _NO_EFFECT = frozenset({"_format", "_pretty"})
 
@@ -101,6 +103,8 @@ class _Parser:
     def add(self, key: str, value: str) -> None:
         if value == "" or key in _NO_EFFECT:
             return
+        if _UNSTORABLE.search(value):  # PostgreSQL takes neither in text
+            raise InvalidSearch(f"{key}: a NUL character or lone surrogate in the value")
         if key in _RESULT_PARAMS:
             used = _RESULT_PARAMS[key](self, value)
             if used:

@@ -43,6 +43,7 @@ from fhirapi.store.validation_bindings import (
     value_sets,
 )
 from fhirapi.store.validation_targets import ReferenceScope, target_problem
+from fhirapi.store.validation_text import unstorable_location
 
 STRUCTURE_FILE = Path(__file__).resolve().parents[1] / "data" / "validation-r4-structure.json"
 MAX_ISSUES = 100
@@ -482,6 +483,10 @@ def validate_resource(resource: Any, *, expected_type: str | None = None) -> Non
     when it is a resource that breaks the R4 structure.
     """
     resource_type = checked_resource_type(resource, expected_type)
+    unstorable = unstorable_location(resource, resource_type)
+    if unstorable is not None:
+        message = f"{unstorable}: a NUL character or lone surrogate, which FHIR strings exclude"
+        raise InvalidResource(message, issues=[Issue("value", message, expression=(unstorable,))])
     walker = Walker(structure(), ReferenceScope.of(resource, None))
     try:
         walker.element_object(resource, resource_type, resource_type, is_resource=True)

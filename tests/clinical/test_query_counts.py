@@ -1,7 +1,5 @@
 """No N+1: with a patient of 2,000+ resources every chart page (and fragment) runs a small,
-constant number of queries, and answers well within a second."""
-
-import time
+constant number of queries (timings: bench/bench_workspace.py)."""
 
 import pytest
 from django.db import connection
@@ -29,16 +27,12 @@ def test_every_tab_has_a_constant_query_count(
     long_history, as_physician, django_assert_max_num_queries
 ):
     as_physician.get(reverse("chart-summary", kwargs={"patient_id": long_history}))  # warm caches
-    slowest = 0.0
     for tab in TABS:
         url = reverse(tab.url_name, kwargs={"patient_id": long_history})
         with django_assert_max_num_queries(PAGE_MAX, info=tab.key):
-            started = time.perf_counter()
             assert as_physician.get(url).status_code == 200
-            slowest = max(slowest, time.perf_counter() - started)
         with django_assert_max_num_queries(FRAGMENT_MAX, info=tab.key):
             assert as_physician.get(url, **HTMX).status_code == 200
-    assert slowest < 2.0
 
 
 def test_query_count_does_not_grow_with_the_record(as_physician, patient_id):

@@ -3,7 +3,8 @@
 Every database test becomes transactional over all aliases: a replica's connection cannot see
 rows a test's open transaction on `default` has not committed, just as a real replica could not.
 Each statement is counted per alias, and apart the reads of the store's tables and any statement
-that writes through a replica. The counts go, as JSON, to the file named by WINTEHR_QUERY_COUNTS_FILE."""
+that writes through a replica. The counts go, as JSON, to the file named by
+WINTEHR_QUERY_COUNTS_FILE."""
 
 import json
 import os
@@ -14,7 +15,9 @@ import pytest
 from django.db.backends.signals import connection_created
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|TRUNCATE|CREATE|ALTER|DROP)\b", re.IGNORECASE)
-STORE_READ = re.compile(r"^\s*(WITH|SELECT)\b.*\b(fhirapi_|fhir_search_)", re.IGNORECASE | re.DOTALL)
+STORE_READ = re.compile(
+    r"^\s*(WITH|SELECT)\b.*\b(fhirapi_|fhir_search_)", re.IGNORECASE | re.DOTALL
+)
 COUNTS: Counter[str] = Counter()
 
 

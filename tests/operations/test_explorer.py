@@ -37,7 +37,9 @@ def test_types_with_counts(explorer, repository):
     repository.create(observation(subject.relative_url))
     repository.create(observation(subject.relative_url))
     page = explorer.get("/explorer/").content.decode()
-    assert '<a href="/explorer/?type=Observation">Observation</a> <span class="count">2</span>' in page
+    assert (
+        '<a href="/explorer/?type=Observation">Observation</a> <span class="count">2</span>' in page
+    )
     assert '<a href="/explorer/?type=Patient">Patient</a> <span class="count">1</span>' in page
 
 

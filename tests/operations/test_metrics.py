@@ -67,16 +67,22 @@ def test_fhir_requests_counted_by_interaction_and_type(api):
     api.fhir("GET", "/fhir/Patient?family=Chalmers")
     after = sample(created[0], interaction="create", resource_type="Patient", status="201")
     assert after == before[created] + 1
-    assert sample(
-        "wintehr_fhir_request_duration_seconds_count", interaction="read", resource_type="Patient"
-    ) == reads + 1
+    assert (
+        sample(
+            "wintehr_fhir_request_duration_seconds_count",
+            interaction="read",
+            resource_type="Patient",
+        )
+        == reads + 1
+    )
     assert (
         sample("wintehr_fhir_search_duration_seconds_count", resource_type="Patient")
         == searches + 1
     )
-    assert sample(
-        "wintehr_http_requests_total", route="fhir-instance", method="GET", status="200"
-    ) >= 1
+    assert (
+        sample("wintehr_http_requests_total", route="fhir-instance", method="GET", status="200")
+        >= 1
+    )
 
 
 @pytest.mark.django_db
@@ -94,12 +100,20 @@ def test_transaction_and_history_labels(api):
     }
     assert api.fhir("POST", "/fhir", bundle).status_code == 200
     assert api.fhir("GET", "/fhir/_history").status_code == 200
-    assert sample(
-        "wintehr_fhir_request_duration_seconds_count", interaction="transaction", resource_type=""
-    ) == transactions + 1
-    assert sample(
-        "wintehr_fhir_request_duration_seconds_count", interaction="history", resource_type=""
-    ) == histories + 1
+    assert (
+        sample(
+            "wintehr_fhir_request_duration_seconds_count",
+            interaction="transaction",
+            resource_type="",
+        )
+        == transactions + 1
+    )
+    assert (
+        sample(
+            "wintehr_fhir_request_duration_seconds_count", interaction="history", resource_type=""
+        )
+        == histories + 1
+    )
 
 
 @pytest.mark.django_db

@@ -64,4 +64,3 @@ def test_a_writer_reads_its_writes_from_the_primary(django_user_model, settings)
     assert by_reader["replica1"] > 0
     cache.delete(pin_key(writer.pk))  # the pin's time is up
     assert served_by(lambda: client_for(writer).get(path))["replica1"] > 0
-

@@ -1,5 +1,6 @@
 import re
 import socket
+
 import pytest
 
 from clinical.operations import status
@@ -19,7 +20,15 @@ def test_admin_index_links_operations(signed_in, administrator):
     page = signed_in(administrator).get("/admin/").content.decode()
     for link in ("/admin/status/", "/explorer/", "/cds/rules/", "/metrics"):
         assert f'href="{link}"' in page
-    for model in ("Users", "Groups", "Audit records", "Glass breaks", "Import jobs", "Applications", "Cds clients"):
+    for model in (
+        "Users",
+        "Groups",
+        "Audit records",
+        "Glass breaks",
+        "Import jobs",
+        "Applications",
+        "Cds clients",
+    ):
         assert model in page
 
 

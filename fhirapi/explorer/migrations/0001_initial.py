@@ -4,22 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ExplorerAccess',
+            name="ExplorerAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
             ],
             options={
-                'permissions': [('use_explorer', 'Use the FHIR explorer')],
-                'managed': False,
-                'default_permissions': (),
+                "permissions": [("use_explorer", "Use the FHIR explorer")],
+                "managed": False,
+                "default_permissions": (),
             },
         ),
     ]
