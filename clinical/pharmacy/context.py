@@ -136,7 +136,7 @@ def _latest(results: list[Resource], codes: tuple[str, ...]) -> LabValue | None:
         if found & set(codes):
             flags = interpretation_codes(observation) - {"N", ""}
             return LabValue(
-                value=observation_value(observation),
+                value=observation_value(observation).replace("{1.73_m2}", "1.73 m²"),
                 when=parse_datetime(
                     observation.get("effectiveDateTime") or observation.get("issued")
                 ),

@@ -57,14 +57,14 @@ def resource_types() -> list[str]:
 def _all_type_options() -> dict[str, TypeOptions]:
     statement = capability_statement(settings.FHIR_BASE_URL)
     rest = statement["rest"][0]
-    common = [_param(entry) for entry in rest.get("searchParam", [])]
+    common = [_param(entry, None) for entry in rest.get("searchParam", [])]
     return {
         resource["type"]: _type_options(resource, common) for resource in rest.get("resource", [])
     }
 
 
 def _type_options(resource: dict[str, Any], common: list[ParamOption]) -> TypeOptions:
-    own = [_param(entry) for entry in resource.get("searchParam", [])]
+    own = [_param(entry, resource["type"]) for entry in resource.get("searchParam", [])]
     names = {option.name for option in own}
     params = sorted(
         own + [option for option in common if option.name not in names],
@@ -78,13 +78,21 @@ def _type_options(resource: dict[str, Any], common: list[ParamOption]) -> TypeOp
     )
 
 
-def _param(entry: dict[str, Any]) -> ParamOption:
+def _param(entry: dict[str, Any], resource_type: str | None) -> ParamOption:
     documentation = entry.get("documentation", "")
     found = _MODIFIERS_LINE.search(documentation)
     modifiers = [m.strip() for m in found.group(1).split(",")] if found else []
+    text = documentation[: found.start()].strip() if found else documentation
     return ParamOption(
         name=entry["name"],
         type=entry.get("type", "string"),
         modifiers=tuple(m for m in modifiers if m and m != "[type]"),
-        documentation=documentation[: found.start()].strip() if found else documentation,
+        documentation=_own_line(text, resource_type),
     )
+
+
+def _own_line(documentation: str, resource_type: str | None) -> str:
+    """R4 describes a parameter shared by many types as `* [Type](type.html): text` bullets;
+    keep the one of this type."""
+    bullet = re.search(rf"\* \[{resource_type}\]\([^)]*\): ([^\n*]+)", documentation)
+    return bullet.group(1).strip() if resource_type and bullet else documentation

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from fhirapi.errors import BadRequest, FhirError, Issue, operation_outcome
 from fhirapi.store.references import rewrite_references
+from fhirapi.store.resource_types import is_resource_type
 from fhirapi.store.values import StoredResource, WriteOutcome, parse_etag
 from fhirapi.store.writes import format_instant, new_resource_id
 
@@ -60,6 +61,11 @@ def parse_entries(bundle: dict[str, Any]) -> list[Entry]:
         if method in ("POST", "PUT") and not isinstance(resource, dict):
             raise BadRequest(
                 f"{where} ({method}) has no resource", expression=[f"{where}.resource"]
+            )
+        if method in ("POST", "PUT") and not _is_resource(resource):
+            raise BadRequest(
+                f"{where}.resource has no known resourceType",
+                expression=[f"{where}.resource.resourceType"],
             )
         entries.append(
             Entry(index, method, str(request["url"]), raw.get("fullUrl"), resource, request)
@@ -262,6 +268,11 @@ class BundleProcessor:
             result["resource"] = resource
         result["response"] = response
         return result
+
+
+def _is_resource(resource: dict[str, Any]) -> bool:
+    resource_type = resource.get("resourceType")
+    return isinstance(resource_type, str) and is_resource_type(resource_type)
 
 
 def _write_response(outcome: WriteOutcome) -> dict[str, Any]:

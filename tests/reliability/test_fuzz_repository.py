@@ -8,7 +8,7 @@ import os
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from fhirapi.errors import FhirError
@@ -80,25 +80,33 @@ garbage = st.recursive(
 )
 
 
-def maybe_garbled(value):
-    """The plausible value, or garbage in its place."""
-    return st.one_of(st.just(value), garbage)
+def mostly(good, bad=garbage):
+    """`good` five times in six, `bad` otherwise: most inputs get past validation."""
+    return st.integers(0, 5).flatmap(lambda roll: bad if roll == 0 else good)
+
+
+# What a clinician might type, hostile or not: stored verbatim when FHIR allows it.
+typed = st.one_of(
+    st.sampled_from([n for n in NASTY if n.strip() and "\x00" not in n and "\ud800" not in n]),
+    st.text(alphabet=st.characters(codec="utf-8", min_codepoint=32), min_size=1, max_size=40),
+).filter(lambda value: value.strip() == value)
 
 
 @st.composite
 def plausible_patient(draw) -> dict:
-    resource = patient(draw(st.one_of(st.just("Chalmers"), text)))
-    for key, value in [
-        ("gender", draw(st.sampled_from(["male", "female", "other", "unknown", "", "MALE"]))),
-        ("birthDate", draw(st.sampled_from(["1974-12-25", "1974", "1974-13", "", *NASTY[20:27]]))),
-        ("identifier", [{"system": draw(text), "value": draw(text)}]),
-        ("telecom", [{"system": "phone", "value": draw(text)}]),
-        ("active", draw(st.one_of(st.booleans(), text))),
-        ("managingOrganization", {"reference": draw(st.sampled_from(NASTY[28:32]))}),
-    ]:
-        if draw(st.booleans()):
-            resource[key] = draw(maybe_garbled(value))
-    if draw(st.booleans()):
+    resource = patient(draw(typed))
+    optional = [
+        ("gender", mostly(st.sampled_from(["male", "female", "other", "unknown"]), text)),
+        ("birthDate", mostly(st.sampled_from(["1974-12-25", "1974", "2001-02"]), text)),
+        ("identifier", st.builds(lambda s, v: [{"system": s, "value": v}], typed, typed)),
+        ("telecom", st.builds(lambda v: [{"system": "phone", "value": v}], typed)),
+        ("active", mostly(st.booleans())),
+        ("managingOrganization", st.builds(lambda r: {"reference": r}, text)),
+    ]
+    for key, values in optional:
+        if draw(st.integers(0, 2)) == 0:
+            resource[key] = draw(values)
+    if draw(st.integers(0, 9)) == 0:
         resource[draw(text)] = draw(garbage)
     return resource
 
@@ -107,7 +115,7 @@ def plausible_patient(draw) -> dict:
 def plausible_observation(draw, subject: str) -> dict:
     resource = observation(subject, value=draw(st.floats(allow_nan=False, allow_infinity=False)))
     for key in ["status", "code", "subject", "valueQuantity", "effectiveDateTime", "component"]:
-        if draw(st.integers(0, 3)) == 0:
+        if draw(st.integers(0, 5)) == 0:
             resource[key] = draw(garbage)
     if draw(st.booleans()):
         resource["effectiveDateTime"] = draw(st.sampled_from(["2020-01-01T10:00:00Z", *NASTY]))
@@ -117,8 +125,12 @@ def plausible_observation(draw, subject: str) -> dict:
 def search_pairs(resource_type: str):
     codes = sorted(parameters_for(resource_type)) + ["_count", "_offset", "_sort", "_total"]
     codes += ["_summary", "_type", "_has:Observation:patient:code", "subject.name", "x-unknown"]
-    modifiers = st.sampled_from(["", *sorted(KNOWN_MODIFIERS), "Patient", "bogus", ":"])
-    prefixes = st.sampled_from(["", "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap", "zz"])
+    modifiers = mostly(
+        st.just(""), st.sampled_from([*sorted(KNOWN_MODIFIERS), "Patient", "bogus", ":"])
+    )
+    prefixes = mostly(
+        st.just(""), st.sampled_from(["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap", "zz"])
+    )
 
     @st.composite
     def pair(draw) -> tuple[str, str]:
@@ -134,10 +146,15 @@ def search_pairs(resource_type: str):
 
 
 def only_fhir_errors(call, *args, **kwargs):
+    """The call's result, or None when it failed with a FhirError (anything else fails the test).
+    Outcomes are counted (`--hypothesis-show-statistics`) to show what the inputs reached."""
     try:
-        return call(*args, **kwargs)
-    except FhirError:
+        result = call(*args, **kwargs)
+    except FhirError as exc:
+        event(f"{call.__name__}: {exc.status}")
         return None
+    event(f"{call.__name__}: ok")
+    return result
 
 
 def without_server_fields(resource: dict) -> dict:
@@ -193,7 +210,7 @@ entry_url = st.one_of(
 )
 entry = st.fixed_dictionaries(
     {
-        "request": st.one_of(
+        "request": mostly(
             st.fixed_dictionaries(
                 {
                     "method": st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
@@ -206,7 +223,7 @@ entry = st.fixed_dictionaries(
     },
     optional={
         "fullUrl": st.sampled_from(["urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427", *NASTY]),
-        "resource": st.one_of(plausible_patient(), garbage),
+        "resource": mostly(plausible_patient()),
     },
 )
 
@@ -214,7 +231,7 @@ entry = st.fixed_dictionaries(
 @FUZZ
 @given(
     kind=st.sampled_from(["batch", "transaction"]),
-    entries=st.lists(st.one_of(entry, garbage), max_size=4),
+    entries=st.lists(mostly(entry), max_size=4),
 )
 def test_random_bundles_fail_only_as_fhir_errors(repository, kind, entries):
     bundle = {"resourceType": "Bundle", "type": kind, "entry": entries}
