@@ -21,7 +21,9 @@ if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 PORT = envint("PORT", 8000, minimum=1)  # the port `make run` serves on, for printed addresses
-WEB_THREADS = envint("WEB_THREADS", 1, minimum=1)  # request threads per web process; scale with processes
+WEB_THREADS = envint(
+    "WEB_THREADS", 1, minimum=1
+)  # request threads per web process; scale with processes
 WINTEHR_DATA_DIR = envpath("WINTEHR_DATA_DIR", BASE_DIR / "var")
 
 # Database: the embedded PostgreSQL unless DATABASE_URL names a server.
@@ -389,7 +391,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = envint("IMAGING_MAX_UPLOAD_FILES", 2000, minimum=
 
 # --- CDS Hooks ---
 # CDS Hooks 2.0 services at /cds-services, rule pages at /cds/rules/, and the workspace's client
-# (cds/). Callers sign requests with JWTs of registered CdsClients unless unsigned calls are allowed.
+# (cds/). Callers sign requests with JWTs of registered CdsClients, unless unsigned calls are
+# allowed.
 from wintehr.env import envfloat  # noqa: E402
 
 CDS_HOOKS_ALLOW_UNSIGNED = envbool("CDS_HOOKS_ALLOW_UNSIGNED", False)
@@ -402,7 +405,7 @@ CDS_HOOKS_CLIENT_ISSUER = envstr(
 # --- Realtime ---
 # Live screens over websockets (/ws/live/, clinical/realtime) and FHIR R4 Subscriptions
 # (fhirapi/subscriptions: rest-hook deliveries by Celery, websocket at /ws/fhir-subscriptions).
-from wintehr.env import envfloat  # noqa: E402, F811
+from wintehr.env import envfloat  # noqa: E402
 
 INSTALLED_APPS += ["clinical.realtime", "fhirapi.subscriptions"]
 REALTIME_RESUME_SECONDS = envint("REALTIME_RESUME_SECONDS", 300, minimum=10)

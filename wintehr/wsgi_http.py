@@ -38,7 +38,9 @@ class WsgiHttpApp:
 
         def start_response(status: str, headers: list, exc_info=None) -> None:
             started["status"] = int(status.split(" ", 1)[0])
-            started["headers"] = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+            started["headers"] = [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers
+            ]
 
         response = self.wsgi_app(_environ(scope, body), start_response)
         try:
@@ -56,7 +58,13 @@ class WsgiHttpApp:
         def relay(message: dict) -> None:
             asyncio.run_coroutine_threadsafe(send(message), loop).result()
 
-        relay({"type": "http.response.start", "status": started["status"], "headers": started["headers"]})
+        relay(
+            {
+                "type": "http.response.start",
+                "status": started["status"],
+                "headers": started["headers"],
+            }
+        )
         for chunk in response:
             if chunk:
                 relay({"type": "http.response.body", "body": chunk, "more_body": True})
