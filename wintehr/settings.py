@@ -1,12 +1,14 @@
 """WintEHR settings: one module, driven by environment variables (see the README's table)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from wintehr.embedded_postgres import embedded_database_settings
-from wintehr.env import envbool, envint, envlist, envpath, envstr, envurl
+from wintehr.env import envbool, envfloat, envint, envlist, envpath, envstr, envurl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -272,9 +274,7 @@ CORS_EXPOSE_HEADERS = ["content-location", "etag", "last-modified", "location", 
 # TOTP second factor that a role can require (django-otp), idle session expiry, the audit trail
 # (fhirapi/audit), the admin site for the admin role, the Content-Security-Policy of the pages and
 # the API's rate limit.
-from datetime import timedelta  # noqa: E402
 
-from csp.constants import NONE, SELF  # noqa: E402
 
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (
     "clinical.accounts.admin_apps.WintehrAdminConfig"
@@ -393,7 +393,6 @@ DATA_UPLOAD_MAX_NUMBER_FILES = envint("IMAGING_MAX_UPLOAD_FILES", 2000, minimum=
 # CDS Hooks 2.0 services at /cds-services, rule pages at /cds/rules/, and the workspace's client
 # (cds/). Callers sign requests with JWTs of registered CdsClients, unless unsigned calls are
 # allowed.
-from wintehr.env import envfloat  # noqa: E402
 
 CDS_HOOKS_ALLOW_UNSIGNED = envbool("CDS_HOOKS_ALLOW_UNSIGNED", False)
 CDS_HOOKS_TIME_BUDGET_SECONDS = envfloat("CDS_HOOKS_TIME_BUDGET_SECONDS", 2.0, minimum=0.1)
@@ -405,7 +404,6 @@ CDS_HOOKS_CLIENT_ISSUER = envstr(
 # --- Realtime ---
 # Live screens over websockets (/ws/live/, clinical/realtime) and FHIR R4 Subscriptions
 # (fhirapi/subscriptions: rest-hook deliveries by Celery, websocket at /ws/fhir-subscriptions).
-from wintehr.env import envfloat  # noqa: E402
 
 INSTALLED_APPS += ["clinical.realtime", "fhirapi.subscriptions"]
 REALTIME_RESUME_SECONDS = envint("REALTIME_RESUME_SECONDS", 300, minimum=10)
