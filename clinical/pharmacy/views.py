@@ -170,8 +170,9 @@ def _panel(
     }
     if wants_fragment(request, PANEL):
         return private_page(render(request, "pharmacy/_order_panel.html", panel))
-    context = _queue_context(request) | panel
-    return private_page(render(request, "pharmacy/dashboard.html", context))
+    context = _queue_context(request)
+    _audit_queue(request, context)
+    return private_page(render(request, "pharmacy/dashboard.html", context | panel))
 
 
 def _act(
@@ -189,7 +190,9 @@ def _act(
         action(form.cleaned_data)
     except VersionConflict:
         fresh = pharmacy_order(user=request.user, order_id=order["id"]) or order
-        return _panel(request, fresh, conflict=conflict_message(fresh))
+        response = _panel(request, fresh, conflict=conflict_message(fresh))
+        response["HX-Trigger"] = CHANGED_EVENT  # the queue shows the change too
+        return response
     except ValidationError as exc:
         form.add_error(None, exc.messages[0])
         return _panel(request, order, bound={form_name: form})

@@ -159,11 +159,13 @@ def _paths() -> dict[str, Any]:
             "get": _op("vread", "Resource", (*READ_ERRORS, "410"), params=[type_, id_, vid]),
         },
         "/{type}/{id}/$validate": {
-            "get": _op("validate-instance", "OperationOutcome", READ_ERRORS, params=[type_, id_]),
+            "get": _op(
+                "validate-instance", "OperationOutcome", (*READ_ERRORS, "410"), params=[type_, id_]
+            ),
             "post": _op(
                 "validate-instance-post",
                 "OperationOutcome",
-                (*READ_ERRORS, "413", "415"),
+                (*READ_ERRORS, "410", "413", "415"),
                 params=[type_, id_],
                 body={FHIR_JSON: "ResourceOrParameters"},
             ),

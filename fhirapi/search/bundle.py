@@ -1,7 +1,8 @@
-"""The searchset Bundle: matches with their full URLs, paging links, the total, and an
-OperationOutcome entry naming the parameters that were ignored."""
+"""The searchset Bundle: matches with their full URLs, resources `_include`d for them (mode
+`include`), paging links, the total, and an OperationOutcome entry naming the parameters that were
+ignored (and saying when the included resources were cut at the cap)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,6 +10,7 @@ from fhirapi.errors import Issue, operation_outcome
 from fhirapi.search.paging import AFTER, BEFORE, Cursor, encode_cursor
 from fhirapi.search.query import SearchQuery
 from fhirapi.search.statement import Match
+from fhirapi.store.values import StoredResource
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +19,8 @@ class Page:
     total: int | None
     has_next: bool
     has_previous: bool
+    included: list[StoredResource] = field(default_factory=list)
+    include_capped: int | None = None  # the cap, when more resources would have been included
 
 
 def searchset(query: SearchQuery, page: Page, *, base_url: str, path: str) -> dict[str, Any]:
@@ -24,24 +28,25 @@ def searchset(query: SearchQuery, page: Page, *, base_url: str, path: str) -> di
     if page.total is not None:
         bundle["total"] = page.total
     bundle["link"] = _links(query, page, f"{base_url}/{path}".rstrip("/"))
-    entries = [_entry(base_url, match) for match in page.matches]
-    if query.ignored:
-        entries.append({"resource": _ignored_outcome(query), "search": {"mode": "outcome"}})
+    entries = [_entry(base_url, match.stored, "match") for match in page.matches]
+    entries += [_entry(base_url, stored, "include") for stored in page.included]
+    if query.ignored or page.include_capped is not None:
+        outcome = _outcome(query, page.include_capped)
+        entries.append({"resource": outcome, "search": {"mode": "outcome"}})
     if entries:
         bundle["entry"] = entries
     return bundle
 
 
-def _entry(base_url: str, match: Match) -> dict[str, Any]:
-    stored = match.stored
+def _entry(base_url: str, stored: StoredResource, mode: str) -> dict[str, Any]:
     return {
         "fullUrl": f"{base_url}/{stored.relative_url}",
         "resource": stored.content,
-        "search": {"mode": "match"},
+        "search": {"mode": mode},
     }
 
 
-def _ignored_outcome(query: SearchQuery) -> dict[str, Any]:
+def _outcome(query: SearchQuery, include_cap: int | None) -> dict[str, Any]:
     issues = [
         Issue(
             "not-supported",
@@ -51,6 +56,9 @@ def _ignored_outcome(query: SearchQuery) -> dict[str, Any]:
         )
         for name in query.ignored
     ]
+    if include_cap is not None:
+        text = f"only the first {include_cap} included resources are given for this page"
+        issues.append(Issue("too-costly", text, severity="warning"))
     return operation_outcome(issues)
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from fhirapi.search.bundle import Page, searchset
+from fhirapi.search.include import include_cap, included_resources
 from fhirapi.search.paging import BEFORE, decode_cursor
 from fhirapi.search.query import SearchQuery, parse_query
 from fhirapi.search.registry import patient_compartment_params, resource_types
@@ -46,7 +47,8 @@ def search_bundle(
     query = parse_query(resource_type, params, strict=strict)
     compartments = (compartment_patient,) if compartment_patient else ()
     where = matching(query, _scope(query, base_url), compartments)
-    return _search(query, where, base_url=base_url, path=resource_type or "")
+    path = resource_type or ""
+    return _search(query, where, base_url=base_url, path=path, compartments=compartments)
 
 
 def compartment_bundle(
@@ -67,7 +69,8 @@ def compartment_bundle(
     compartments = tuple(dict.fromkeys(p for p in (patient_id, compartment_patient) if p))
     where = matching(query, _scope(query, base_url), compartments) if kept else FALSE
     path = f"Patient/{patient_id}/{resource_type or '*'}"
-    return _search(query, where, base_url=base_url, path=path)
+    restriction = (compartment_patient,) if compartment_patient else ()
+    return _search(query, where, base_url=base_url, path=path, compartments=restriction)
 
 
 def find_matches(
@@ -102,10 +105,16 @@ def _scope(query: SearchQuery, base_url: str) -> Scope:
     return Scope(types, tuple(b for b in (settings.FHIR_BASE_URL, base_url) if b))
 
 
-def _search(query: SearchQuery, where: Sql, *, base_url: str, path: str) -> dict:
+def _search(
+    query: SearchQuery, where: Sql, *, base_url: str, path: str, compartments: tuple[str, ...]
+) -> dict:
     page = _page(query, where) if not query.summary_count else Page([], None, False, False)
     total = page.total if page.total is not None else _total(query, where)
     page = dataclasses.replace(page, total=total)
+    if query.includes and page.matches:
+        found = included_resources(query.includes, page.matches, compartments)
+        cap = include_cap() if found.capped else None
+        page = dataclasses.replace(page, included=found.resources, include_capped=cap)
     return searchset(query, page, base_url=base_url, path=path)
 
 

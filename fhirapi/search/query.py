@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from fhirapi.errors import InvalidSearch
+from fhirapi.search.include_params import Include, parse_include
 from fhirapi.search.query_values import split_escaped
 from fhirapi.search.registry import ParamType, SearchParam, get_parameter, resource_types
 
@@ -35,6 +36,8 @@ SORTABLE = frozenset(
 )
 TOTAL_MODES = frozenset({"none", "estimate", "accurate"})
 FULL_TEXT = frozenset({"_text", "_content"})
+INCLUDES = {"_include": False, "_revinclude": True}  # the parameter, and whether it is reverse
+ITERATE = frozenset({"iterate", "recurse"})
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Result parameters that change nothing in what this server returns.
 _NO_EFFECT = frozenset({"_format", "_pretty"})
@@ -74,6 +77,7 @@ class SearchQuery:
     summary_count: bool = False
     page: str | None = None  # the cursor of a paging link
     ignored: tuple[str, ...] = ()
+    includes: tuple[Include, ...] = ()
     link_params: tuple[tuple[str, str], ...] = ()  # what a paging link repeats
 
 
@@ -85,6 +89,7 @@ class _Parser:
         self.ignored: list[str] = []
         self.links: list[tuple[str, str]] = []
         self.result: dict[str, object] = {}
+        self.includes: list[Include] = []
 
     def ignore(self, name: str, why: str) -> None:
         if self.strict:
@@ -105,6 +110,8 @@ class _Parser:
             return
         if _UNSTORABLE.search(value):  # PostgreSQL takes neither in text
             raise InvalidSearch(f"{key}: a NUL character or lone surrogate in the value")
+        if key.partition(":")[0] in INCLUDES:
+            return self.include(key, value)
         if key in _RESULT_PARAMS:
             used = _RESULT_PARAMS[key](self, value)
             if used:
@@ -165,6 +172,17 @@ class _Parser:
     def unsupported(self, key: str) -> bool:
         self.ignore(key, "this parameter or modifier is not supported")
         return False
+
+    def include(self, key: str, value: str) -> None:
+        name, _, modifier = key.partition(":")
+        if modifier and modifier not in ITERATE:
+            raise InvalidSearch(f"{key}: unknown modifier {modifier!r}", expression=[key])
+        found = parse_include(value, reverse=INCLUDES[name], iterate=bool(modifier))
+        if isinstance(found, str):
+            return self.ignore(f"{key}={value}", found)
+        self.includes.append(found)
+        self.links.append((key, value))
+        return None
 
     # Result parameters: each returns the value the paging links repeat (None: not repeated).
 
@@ -235,6 +253,7 @@ def parse_query(
         resource_types=types,
         criteria=tuple(parser.criteria),
         ignored=tuple(parser.ignored),
+        includes=tuple(dict.fromkeys(parser.includes)),
         link_params=tuple(parser.links),
         **result,  # type: ignore[arg-type]
     )

@@ -83,11 +83,11 @@ def page_of_matches(
 ) -> list[Match]:
     """Up to `limit` matches in sort order (beyond the cursor: before it, still in sort order)."""
     statement = page_statement(where, columns, limit=limit, offset=offset, cursor=cursor)
-    matches = [_match(row) for row in _fetch(statement.text, statement.params)]
+    matches = [match_from_row(row) for row in fetch_rows(statement.text, statement.params)]
     return matches[::-1] if cursor is not None and cursor.direction == BEFORE else matches
 
 
-def _match(row: tuple) -> Match:
+def match_from_row(row: tuple) -> Match:
     record_id, resource_type, resource_id, version_id, last_updated, content = row[:6]
     if isinstance(content, str):
         content = orjson.loads(content)
@@ -99,13 +99,15 @@ def count_matches(where: Sql, *, limit: int | None = None) -> int:
     """How many records match (at most `limit` + 1 when there is a limit)."""
     inner = f"SELECT 1 FROM {RECORDS} r WHERE {where.text}"
     if limit is None:
-        return _fetch(f"SELECT count(*) FROM ({inner}) m", where.params)[0][0]
-    return _fetch(f"SELECT count(*) FROM ({inner} LIMIT %s) m", (*where.params, limit + 1))[0][0]
+        return fetch_rows(f"SELECT count(*) FROM ({inner}) m", where.params)[0][0]
+    return fetch_rows(f"SELECT count(*) FROM ({inner} LIMIT %s) m", (*where.params, limit + 1))[0][
+        0
+    ]
 
 
 def estimate_matches(where: Sql) -> int:
     """The planner's estimate of the number of matches (cheap, not exact)."""
-    rows = _fetch(
+    rows = fetch_rows(
         f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {RECORDS} r WHERE {where.text}", where.params
     )
     plan = rows[0][0]
@@ -113,7 +115,7 @@ def estimate_matches(where: Sql) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _fetch(text: str, params: tuple) -> list[tuple]:
+def fetch_rows(text: str, params: tuple) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(text, params)
         return cursor.fetchall()

@@ -100,4 +100,10 @@ def test_order_verified_dispensed_and_given(page, pharmacist, nurse, physician):
     expect(page.locator("#mar-grid")).to_contain_text("Dose recorded as given.")
     expect(page.locator(f"#mar-row-{order_id} td[data-slot='09:00']")).to_contain_text("nurse-joy")
     assert missing == []
-    assert [e for e in page.js_errors if not e.startswith("Failed to load resource")] == []
+    # the live server speaks HTTP only: the websocket fails and the 10 s poll does the work
+    unexpected = [
+        e
+        for e in page.js_errors
+        if "WebSocket" not in e and not e.startswith("Failed to load resource")
+    ]
+    assert unexpected == []
