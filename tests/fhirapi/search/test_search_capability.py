@@ -34,3 +34,12 @@ def test_server_level_parameters_and_compartment(statement):
     assert rest["compartment"] == ["http://hl7.org/fhir/CompartmentDefinition/patient"]
     operations = {op["name"] for op in resource(statement, "Patient")["operation"]}
     assert "everything" in operations
+
+
+def test_includes_and_revincludes_are_listed(statement):
+    patient = resource(statement, "Patient")
+    assert "Patient:general-practitioner" in patient["searchInclude"]
+    assert "Patient:general-practitioner:Practitioner" in patient["searchInclude"]
+    assert "*" in patient["searchInclude"]
+    assert "Observation:subject" in patient["searchRevInclude"]
+    assert "MedicationRequest:patient" in patient["searchRevInclude"]
