@@ -33,6 +33,7 @@ from clinical.realtime import publish
 from clinical.realtime.log import topic_log
 from clinical.realtime.publish import Viewer, change_message
 from clinical.realtime.topics import Topic, message_allowed, topic_allowed, topic_parse
+from wintehr import metrics
 from wintehr.channel_send import bind_server_loop
 
 MAX_TOPICS = 50
@@ -77,6 +78,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.topics: dict[str, Topic] = {}
         self.presence_member = ""
         await self.accept()
+        metrics.websocket_connection_opened()
         await self.send_json({"type": "welcome", "username": user.get_username()})
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
@@ -84,6 +86,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         heartbeat = getattr(self, "heartbeat", None)
         if heartbeat is not None:
             heartbeat.cancel()
+            metrics.websocket_connection_closed()
         for name in list(getattr(self, "topics", {})):
             await self._unsubscribe(name)
 
