@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 
 from fhirapi.errors import (
     BadRequest,
@@ -19,6 +19,7 @@ from fhirapi.errors import (
     PreconditionFailed,
     ResourceNotFound,
 )
+from fhirapi.search.subset import subset_bundle
 from fhirapi.smart.policy import FULL_ACCESS, AccessPolicy
 from fhirapi.store import reads, writes
 from fhirapi.store.models import ResourceVersion
@@ -37,6 +38,8 @@ from wintehr.db_routing import replica_reads
 from wintehr.metrics import search_timer
 
 JSON_PATCH = "application/json-patch+json"
+TRANSIENT_RETRIES = 3
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 SERVER_WRITTEN_TYPES = frozenset({"AuditEvent"})  # the audit trail, fhirapi/audit
 
 
@@ -305,9 +308,18 @@ class FhirRepository:
     # -- bundles -------------------------------------------------------------------------------
 
     def transaction(self, bundle: dict[str, Any], *, base_url: str) -> dict[str, Any]:
+        """All or nothing. A deadlock or serialization failure (transient: PostgreSQL chose this
+        transaction to roll back) is retried, unless the caller's own transaction encloses it."""
         from fhirapi.store.transactions import BundleProcessor
 
-        return BundleProcessor(self, base_url).transaction(bundle)
+        for attempt in range(1, TRANSIENT_RETRIES + 1):
+            try:
+                return BundleProcessor(self, base_url).transaction(bundle)
+            except OperationalError as exc:
+                last = attempt == TRANSIENT_RETRIES
+                if last or not is_transient(exc) or connection.in_atomic_block:
+                    raise
+        raise AssertionError("unreachable")
 
     def batch(self, bundle: dict[str, Any], *, base_url: str) -> dict[str, Any]:
         from fhirapi.store.transactions import BundleProcessor
@@ -366,7 +378,7 @@ class FhirRepository:
                 strict=strict,
                 compartment_patient=self.policy.search_compartment(resource_type),
             )
-        return self.policy.visible_bundle(bundle)
+        return subset_bundle(self.policy.visible_bundle(bundle), params)
 
     def compartment_search(
         self,
@@ -393,7 +405,7 @@ class FhirRepository:
                 strict=strict,
                 compartment_patient=self.policy.search_compartment(resource_type),
             )
-        return self.policy.visible_bundle(bundle)
+        return subset_bundle(self.policy.visible_bundle(bundle), params)
 
     @staticmethod
     def require_at_most_one(matches: list[StoredResource], query: str) -> None:
@@ -424,6 +436,11 @@ class FhirRepository:
             self._deferred_checks.resources.append((self._deferred_checks.label, resource))
         else:
             require_references_exist(resource)
+
+
+def is_transient(exc: Exception) -> bool:
+    """A database error that succeeds when tried again (PostgreSQL rolled the transaction back)."""
+    return getattr(exc.__cause__, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def require_resource_type(resource_type: str) -> None:

@@ -169,6 +169,8 @@ FHIR_MAX_BODY_BYTES = envint("FHIR_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=10
 FHIR_MAX_JSON_DEPTH = envint("FHIR_MAX_JSON_DEPTH", 64, minimum=8)
 FHIR_DEFAULT_COUNT = envint("FHIR_DEFAULT_COUNT", 20, minimum=1)
 FHIR_MAX_COUNT = envint("FHIR_MAX_COUNT", 1000, minimum=1)
+# At most this many `_include`d/`_revinclude`d resources per searchset page (then a warning).
+FHIR_MAX_INCLUDED = envint("FHIR_MAX_INCLUDED", 1000, minimum=1)
 FHIR_CONDITIONAL_DELETE_MULTIPLE = envbool("FHIR_CONDITIONAL_DELETE_MULTIPLE", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = FHIR_MAX_BODY_BYTES
 
@@ -476,6 +478,7 @@ OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] = envlist(
     "SMART_REDIRECT_URI_SCHEMES", ["http", "https"] if DEBUG else ["https"]
 )
 
-# Stateless web processes: with Redis, sessions are read from the cache and kept in the database.
+# Stateless web processes: with Redis, sessions are read from the cache and kept in the database
+# (wintehr/sessions.py: cached_db that goes on from the database while Redis is down).
 if REDIS_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "wintehr.sessions"

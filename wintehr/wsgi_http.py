@@ -9,12 +9,14 @@ streaming responses (exports) are relayed chunk by chunk so memory stays flat.
 
 import asyncio
 import io
+import json
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 Send = Callable[[dict], Any]
+MULTIPART_SLACK = 16 * 1024 * 1024  # form framing around uploaded files
 
 
 class WsgiHttpApp:
@@ -23,7 +25,11 @@ class WsgiHttpApp:
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
 
     async def __call__(self, scope: dict, receive: Callable, send: Send) -> None:
-        body = await _read_body(receive)
+        limit = body_limit(scope["path"])
+        body = await _read_body(receive, limit) if _declared_length(scope) <= limit else None
+        if body is None:
+            await _refuse_too_large(scope, send, limit)
+            return
         loop = asyncio.get_running_loop()
         status, headers, chunks = await loop.run_in_executor(
             self.executor, self._run, scope, body, loop, send
@@ -71,16 +77,56 @@ class WsgiHttpApp:
         relay({"type": "http.response.body", "body": b""})
 
 
-async def _read_body(receive: Callable) -> bytes:
-    parts = []
+def body_limit(path: str) -> int:
+    """The largest body worth reading: the whole body is held in memory before Django sees it,
+    so a larger one is refused here (413) without reading the rest. FHIR_MAX_BODY_BYTES under
+    /fhir/; elsewhere the largest upload (imaging), with room for multipart framing."""
+    from django.conf import settings
+
+    if _is_fhir(path):
+        return settings.FHIR_MAX_BODY_BYTES
+    return max(settings.FHIR_MAX_BODY_BYTES, settings.IMAGING_MAX_UPLOAD_BYTES) + MULTIPART_SLACK
+
+
+def _is_fhir(path: str) -> bool:
+    return path == "/fhir" or path.startswith("/fhir/")
+
+
+def _declared_length(scope: dict) -> int:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
+async def _read_body(receive: Callable, limit: int) -> bytes | None:
+    """The request body, or None as soon as it grows past `limit`."""
+    parts, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        parts.append(message.get("body", b""))
+        part = message.get("body", b"")
+        size += len(part)
+        if size > limit:
+            return None
+        parts.append(part)
         if not message.get("more_body"):
             break
     return b"".join(parts)
+
+
+async def _refuse_too_large(scope: dict, send: Send, limit: int) -> None:
+    message = f"the body is larger than the {limit:,} bytes this server accepts"
+    if _is_fhir(scope["path"]):
+        issue = {"severity": "error", "code": "too-costly", "diagnostics": message}
+        body = json.dumps({"resourceType": "OperationOutcome", "issue": [issue]}).encode()
+        content_type = b"application/fhir+json"
+    else:
+        body, content_type = message.encode(), b"text/plain; charset=utf-8"
+    headers = [(b"content-type", content_type), (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _environ(scope: dict, body: bytes) -> dict[str, Any]:

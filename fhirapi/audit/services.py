@@ -8,6 +8,8 @@ the records of its last fraction of a second. Records written inside a caller's 
 the glass, restrict a chart) commit with it, as it commits.
 """
 
+import re
+
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -16,6 +18,7 @@ from fhirapi.audit.events import AuditFacts, AuditKind, audit_event
 from fhirapi.audit.models import AuditRecord
 from fhirapi.audit.origin import RequestOrigin, current_origin
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 SUCCESS = AuditRecord.Outcome.SUCCESS
 MINOR_FAILURE = AuditRecord.Outcome.MINOR_FAILURE
 SERIOUS_FAILURE = AuditRecord.Outcome.SERIOUS_FAILURE
@@ -47,17 +50,17 @@ def audit_record(
     facts = AuditFacts(  # cut to the columns' sizes: usernames of failed sign-ins are anything
         kind=kind,
         recorded_at=timezone.now(),
-        username=username[:150],
+        username=_storable(username, 150),
         outcome=outcome,
-        client_id=client_id[:100],
+        client_id=_storable(client_id, 100),
         source_ip=origin.source_ip,
-        request_id=origin.request_id[:128],
-        patient_id=patient_id[:64],
-        resource_type=resource_type[:64],
-        resource_id=resource_id[:64],
-        query=query[:4000],
-        description=description[:1000],
-        purpose=purpose[:1000],
+        request_id=_storable(origin.request_id, 128),
+        patient_id=_storable(patient_id, 64),
+        resource_type=_storable(resource_type, 64),
+        resource_id=_storable(resource_id, 64),
+        query=_storable(query, 4000),
+        description=_storable(description, 1000),
+        purpose=_storable(purpose, 1000),
     )
     if connection.in_atomic_block:  # the caller's transaction decides how its commit waits
         return _record_insert(facts)
@@ -66,6 +69,12 @@ def audit_record(
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
         return _record_insert(facts)
+
+
+def _storable(text: str, limit: int) -> str:
+    """Cut to `limit`; a NUL or lone surrogate (from a hostile URL), which PostgreSQL refuses in
+    text and JSON, becomes U+FFFD so the failed request is still recorded."""
+    return _UNSTORABLE.sub("\ufffd", text[:limit])
 
 
 def _record_insert(facts: AuditFacts) -> AuditRecord:

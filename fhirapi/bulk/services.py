@@ -21,6 +21,10 @@ from fhirapi.bulk.models import ExportJob, ImportJob, JobStatus
 logger = structlog.get_logger(__name__)
 
 PROGRESS_EVERY = 1.0  # seconds between progress writes to a job row
+# A running export holds a lease (its expires_at), renewed with each progress write; a lease run
+# out means its worker died (killed, out of memory): the export is marked failed.
+EXPORT_LEASE = timedelta(minutes=10)
+WORKER_LOST = "the export stopped: its worker was lost (no progress for 10 minutes); start it again"
 EXPORT_PERMISSION = "fhirbulk.add_exportjob"
 IMPORT_PERMISSION = "fhirbulk.add_importjob"
 
@@ -76,7 +80,7 @@ def export_job_start(*, owner, request: ExportRequest) -> ExportJob:
 def export_job_run(*, job_id: str) -> None:
     """Write the export's files; the job row shows progress and, at the end, the files."""
     started = ExportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING
+        status=JobStatus.RUNNING, expires_at=timezone.now() + EXPORT_LEASE
     )
     if not started:
         return  # cancelled before it began, or already run
@@ -102,9 +106,31 @@ def export_job_cancel(*, job: ExportJob) -> None:
     shutil.rmtree(export_directory(job), ignore_errors=True)
 
 
+def exports_fail_stale(*, now: datetime | None = None) -> int:
+    """Mark failed the running exports whose lease ran out (their worker died); their partial
+    files are deleted, and the failure is kept as long as any finished export."""
+    now = now or timezone.now()
+    stale = list(ExportJob.objects.filter(status=JobStatus.RUNNING, expires_at__lt=now))
+    for job in stale:
+        shutil.rmtree(export_directory(job), ignore_errors=True)
+    return ExportJob.objects.filter(
+        pk__in=[job.pk for job in stale], status=JobStatus.RUNNING, expires_at__lt=now
+    ).update(
+        status=JobStatus.FAILED,
+        error=WORKER_LOST,
+        finished_at=now,
+        expires_at=now + timedelta(hours=settings.FHIR_EXPORT_RETENTION_HOURS),
+    )
+
+
 def exports_expire(*, now: datetime | None = None) -> int:
     """Delete the exports (rows and files) whose retention has passed."""
-    expired = list(ExportJob.objects.filter(expires_at__lt=now or timezone.now()))
+    exports_fail_stale(now=now)
+    expired = list(
+        ExportJob.objects.exclude(status=JobStatus.RUNNING).filter(
+            expires_at__lt=now or timezone.now()
+        )
+    )
     for job in expired:
         shutil.rmtree(export_directory(job), ignore_errors=True)
     ExportJob.objects.filter(pk__in=[job.pk for job in expired]).delete()
@@ -146,7 +172,9 @@ def _export_progress(job_id: str):
             return True
         shown_at = now
         still_running = ExportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-            resources_done=done, current_type=resource_type
+            resources_done=done,
+            current_type=resource_type,
+            expires_at=timezone.now() + EXPORT_LEASE,
         )
         return bool(still_running)
 

@@ -50,6 +50,7 @@ class ExportStatusView(FhirView):
     content_negotiation_class = AnyAcceptNegotiation
 
     def get(self, request: Request, job_id: UUID):
+        services.exports_fail_stale()  # a job whose worker died says so, not "in progress"
         job = selectors.export_job_for_user(user=request.user, job_id=job_id)
         if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
             return Response(status=202, headers=_in_progress_headers(_export_progress(job)))

@@ -4,6 +4,7 @@ client gets 429 with Retry-After (fhirapi/rest/errors.py). 0 turns the limit off
 
 import time
 
+import structlog
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.request import Request
@@ -12,6 +13,7 @@ from rest_framework.throttling import BaseThrottle
 from wintehr.client_ip import client_ip
 
 WINDOW_SECONDS = 60
+logger = structlog.get_logger(__name__)
 
 
 class PerUserRateThrottle(BaseThrottle):
@@ -23,16 +25,24 @@ class PerUserRateThrottle(BaseThrottle):
         window = int(now // WINDOW_SECONDS)
         self.seconds_left = WINDOW_SECONDS - now % WINDOW_SECONDS
         key = f"api-rate:{_caller(request)}:{window}"
-        cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
         try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
-            count = 1
+            count = _count(key)
+        except Exception as exc:  # the cache (Redis) is down: serve rather than refuse everyone
+            logger.warning("rate limit not applied: the cache failed", error=repr(exc))
+            return True
         return count <= limit
 
     def wait(self) -> float:
         return self.seconds_left
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
+        return 1
 
 
 def _caller(request: Request) -> str:

@@ -3,7 +3,9 @@
 from datetime import datetime
 from urllib.parse import parse_qsl
 
+import structlog
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils.http import parse_http_date_safe
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.parsers import FormParser
@@ -30,6 +32,15 @@ from fhirapi.services import FhirRepository
 from fhirapi.smart.authentication import request_actor
 from fhirapi.store.values import parse_etag
 
+logger = structlog.get_logger(__name__)
+
+
+AUDIT_FAILED = Issue(
+    "transient",
+    "the audit trail could not be written, so the answer is withheld; a write may have been "
+    "applied: read before sending it again",
+)
+
 
 class FhirView(APIView):
     parser_classes = [FhirJsonParser, PlainJsonParser]
@@ -44,7 +55,14 @@ class FhirView(APIView):
     def finalize_response(self, request: Request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.audited:
-            audit_rest_request(request, response, kwargs)
+            try:
+                audit_rest_request(request, response, kwargs)
+            except DatabaseError:  # the database went away: still an OperationOutcome, not HTML
+                logger.exception("the audit record of a FHIR request could not be written")
+                if response.status_code < 500:  # no record of the access, so no data either
+                    withheld = Response(operation_outcome([AUDIT_FAILED]), status=503)
+                    withheld["Retry-After"] = "5"
+                    return super().finalize_response(request, withheld, *args, **kwargs)
         return response
 
     def repository(self, request: Request) -> FhirRepository:

@@ -9,6 +9,7 @@ from fhirapi.search import (
     sql_chain,
     sql_composite,
     sql_date,
+    sql_has,
     sql_number,
     sql_quantity,
     sql_record,
@@ -18,11 +19,12 @@ from fhirapi.search import (
     sql_token,
     sql_uri,
 )
-from fhirapi.search.query import FULL_TEXT, Criterion
+from fhirapi.search.query import FULL_TEXT, HAS, Criterion
 from fhirapi.search.registry import ParamType
 from fhirapi.search.scope import Scope
 from fhirapi.search.sql import TRUE, Sql, all_of, any_of, negate, row_exists
 
+NEGATING = frozenset({"not", "not-in"})  # the negation of the plain (or `:in`) match
 MODULES: dict[ParamType, ModuleType] = {
     ParamType.STRING: sql_string,
     ParamType.TOKEN: sql_token,
@@ -41,6 +43,8 @@ def query_condition(criteria: tuple[Criterion, ...], scope: Scope) -> Sql:
 def criterion_condition(criterion: Criterion, scope: Scope) -> Sql:
     if any(value == "" for value in criterion.values):  # `a,,b`
         raise InvalidSearch(f"{criterion.name}: empty value in a list", expression=[criterion.name])
+    if criterion.code == HAS:
+        return sql_has.condition(criterion, scope, criterion_condition)
     if criterion.chain is not None:
         return sql_chain.condition(criterion, scope, criterion_condition)
     if criterion.code in sql_record.RECORD_PARAMS:
@@ -58,7 +62,7 @@ def criterion_condition(criterion: Criterion, scope: Scope) -> Sql:
         for raw in criterion.values
     )
     found = row_exists(module.TABLE, scope, criterion.code, match)
-    return negate(found) if modifier == "not" else found
+    return negate(found) if modifier in NEGATING else found
 
 
 def _missing(criterion: Criterion, scope: Scope) -> Sql:

@@ -7,7 +7,8 @@ page (it follows from the page), otherwise counted up to DEFAULT_TOTAL_LIMIT mat
 beyond that.
 
 `compartment_patient` (a SMART patient-context token) keeps only resources in that Patient's
-compartment; it combines with the compartment of a `Patient/[id]/[type]` search.
+compartment; it combines with the compartment of a `Patient/[id]/[type]` search, and it also
+restricts the resources `_include`/`_revinclude` add to a page (`include`).
 """
 
 import dataclasses
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from fhirapi.search.bundle import Page, searchset
+from fhirapi.search.custom_params import ensure_custom_parameters
 from fhirapi.search.include import include_cap, included_resources
 from fhirapi.search.paging import BEFORE, decode_cursor
 from fhirapi.search.query import SearchQuery, parse_query
@@ -44,6 +46,7 @@ def search_bundle(
     compartment_patient: str | None = None,
 ) -> dict:
     """A type search (`resource_type`) or a system search (None, with `_type` or without)."""
+    ensure_custom_parameters()
     query = parse_query(resource_type, params, strict=strict)
     compartments = (compartment_patient,) if compartment_patient else ()
     where = matching(query, _scope(query, base_url), compartments)
@@ -62,6 +65,7 @@ def compartment_bundle(
 ) -> dict:
     """`Patient/[id]/[type]`, or `Patient/[id]/*` (every type of the compartment) when
     `resource_type` is None."""
+    ensure_custom_parameters()
     query = parse_query(resource_type, params, strict=strict)
     members = compartment_types()
     kept = tuple(t for t in query.resource_types or members if t in members)
@@ -82,6 +86,7 @@ def find_matches(
 ) -> list[StoredResource]:
     """The current resources a conditional interaction's query matches (strict: an unknown
     parameter is an error rather than a condition silently dropped)."""
+    ensure_custom_parameters()
     query = parse_query(resource_type, params, strict=True)
     compartments = (compartment_patient,) if compartment_patient else ()
     where = matching(query, _scope(query, ""), compartments)

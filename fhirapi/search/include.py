@@ -2,8 +2,8 @@
 
 Only the page's matches are followed (then, for `:iterate`, the resources included so far, up to
 MAX_ITERATIONS rounds). An included resource is listed once, never when it is already a match, and
-never counts in `total`. At most `settings.FHIR_MAX_INCLUDED` (default MAX_INCLUDED) resources are
-included per page; beyond that the Bundle's OperationOutcome says the list was cut.
+never counts in `total`. At most `settings.FHIR_MAX_INCLUDED` (env FHIR_MAX_INCLUDED, default 1000)
+resources are included per page; beyond that the Bundle's OperationOutcome says the list was cut.
 
 With `compartment_patient` (a SMART patient-context token) an included resource of a type in the
 Patient compartment must be in that patient's compartment; shared types (Practitioner,

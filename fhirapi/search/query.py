@@ -15,10 +15,13 @@ from fhirapi.errors import InvalidSearch
 from fhirapi.search.include_params import Include, parse_include
 from fhirapi.search.query_values import split_escaped
 from fhirapi.search.registry import ParamType, SearchParam, get_parameter, resource_types
+from fhirapi.search.subset import SUMMARY_MODES
 
 SUPPORTED_MODIFIERS: dict[ParamType, frozenset[str]] = {
     ParamType.STRING: frozenset({"missing", "exact", "contains"}),
-    ParamType.TOKEN: frozenset({"missing", "text", "not", "of-type"}),
+    ParamType.TOKEN: frozenset(
+        {"missing", "text", "not", "of-type", "in", "not-in", "above", "below"}
+    ),
     ParamType.DATE: frozenset({"missing"}),
     ParamType.NUMBER: frozenset({"missing"}),
     ParamType.QUANTITY: frozenset({"missing"}),
@@ -36,6 +39,7 @@ SORTABLE = frozenset(
 )
 TOTAL_MODES = frozenset({"none", "estimate", "accurate"})
 FULL_TEXT = frozenset({"_text", "_content"})
+HAS = "_has"
 INCLUDES = {"_include": False, "_revinclude": True}  # the parameter, and whether it is reverse
 ITERATE = frozenset({"iterate", "recurse"})
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -120,10 +124,10 @@ class _Parser:
         self.criterion(key, value)
 
     def criterion(self, key: str, value: str) -> None:
+        if key.startswith(f"{HAS}:"):
+            return self.reverse_chained(key, value)
         name, _, chain = key.partition(".")
         code, _, modifier = name.partition(":")
-        if code == "_has" or code.startswith("_has:"):
-            return self.ignore(key, "reverse chaining (_has) is not supported")
         param = self.parameter(code)
         if param is None:
             return self.ignore(key, f"unknown search parameter {code!r}")
@@ -151,6 +155,22 @@ class _Parser:
         if not inner.criteria:
             return self.ignore(key, f"no target of {code!r} has a parameter {chained_code!r}")
         self.criteria.append(Criterion(code, None, param, (), inner.criteria[0], targets))
+        self.links.append((key, value))
+        return None
+
+    def reverse_chained(self, key: str, value: str) -> None:
+        """`_has:Source:reference:rest=value`: `rest` is parsed against the source type."""
+        _, source, code, rest = [*key.split(":", 3), "", "", ""][:4]
+        if source not in resource_types() or not code or not rest:
+            raise InvalidSearch(f"{key}: expected _has:Type:reference:parameter", expression=[key])
+        param = get_parameter(source, code)
+        if param is None or param.type != ParamType.REFERENCE:
+            raise InvalidSearch(f"{key}: {source} has no reference parameter {code!r}")
+        inner = _Parser((source,), self.strict)
+        inner.criterion(rest, value)
+        if not inner.criteria:
+            return self.ignore(key, f"{source} cannot be searched by {rest!r}")
+        self.criteria.append(Criterion(HAS, None, param, (), inner.criteria[0], (source,)))
         self.links.append((key, value))
         return None
 
@@ -205,11 +225,14 @@ class _Parser:
         return value
 
     def summary(self, value: str) -> str | None:
-        if value == "count":
-            self.result["summary_count"] = True
-        elif value != "false":
-            self.ignore(f"_summary={value}", "only _summary=count is supported")
-            return None
+        """`count` is the engine's; true, text and data are applied by `subset.subset_bundle`."""
+        if value not in SUMMARY_MODES:
+            raise InvalidSearch(f"_summary: {value!r} is not true, text, data, count or false")
+        self.result["summary_count"] = value == "count"
+        return value
+
+    def elements(self, value: str) -> str | None:
+        """Applied by `subset.subset_bundle`."""
         return value
 
     def sort(self, value: str) -> str | None:
@@ -236,6 +259,7 @@ _RESULT_PARAMS = {
     "_page": _Parser.page,
     "_total": _Parser.total,
     "_summary": _Parser.summary,
+    "_elements": _Parser.elements,
     "_sort": _Parser.sort,
     "_type": _Parser.type_list,
 }

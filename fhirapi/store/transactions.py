@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from django.db import transaction
+from django.db.models import Q
 
 from fhirapi.errors import BadRequest, FhirError, Issue, operation_outcome
+from fhirapi.search.engine import lock_query
+from fhirapi.store.models import ResourceRecord
 from fhirapi.store.references import rewrite_references
 from fhirapi.store.resource_types import is_resource_type
 from fhirapi.store.values import StoredResource, WriteOutcome, parse_etag
@@ -86,6 +89,7 @@ class BundleProcessor:
         self._require_unique_targets(entries)
         try:
             with transaction.atomic(), self.repository.deferred_reference_checks() as deferred:
+                _lock_targets(entries)
                 self._assign_identities(entries)
                 for entry in sorted(entries, key=lambda e: (PROCESSING_ORDER[e.method], e.index)):
                     deferred.label = entry.index
@@ -158,6 +162,9 @@ class BundleProcessor:
         if entry.method == "POST":
             if_none_exist = entry.request.get("ifNoneExist")
             if if_none_exist:
+                lock_query(
+                    resource["resourceType"], parse_qsl(if_none_exist, keep_blank_values=True)
+                )
                 matches = repo.match(resource.get("resourceType"), if_none_exist)
                 if len(matches) == 1:
                     self._remember(entry, matches[0])
@@ -268,6 +275,19 @@ class BundleProcessor:
             result["resource"] = resource
         result["response"] = response
         return result
+
+
+def _lock_targets(entries: list[Entry]) -> None:
+    """Lock the rows the entries change by id, in one order for every transaction: two bundles
+    changing the same resources in different orders then wait for each other, not deadlock."""
+    targets = Q()
+    for entry in entries:
+        if entry.method in ("PUT", "PATCH", "DELETE") and "?" not in entry.url:
+            resource_type, _, resource_id = entry.path.partition("/")
+            targets |= Q(resource_type=resource_type, resource_id=resource_id)
+    if targets:
+        rows = ResourceRecord.objects.select_for_update().filter(targets)
+        list(rows.order_by("resource_type", "resource_id").values_list("pk", flat=True))
 
 
 def _is_resource(resource: dict[str, Any]) -> bool:

@@ -2,6 +2,7 @@
 `dicom` storage and indexed; then each study touched goes into the chart (fhir_link). A broken
 file gets its own failure and the others go on."""
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -141,14 +142,21 @@ def _instance_store(
     if existing is not None:
         return FileOutcome(item.name, Status.DUPLICATE, "already stored", **facts), existing
     storage = dicom_storage()
-    name = storage.save(
-        instance_file_name(
-            study_uid=parsed.study_uid,
-            series_uid=parsed.series_uid,
-            sop_instance_uid=parsed.sop_instance_uid,
-        ),
-        ContentFile(parsed.data),
+    wanted = instance_file_name(
+        study_uid=parsed.study_uid,
+        series_uid=parsed.series_uid,
+        sop_instance_uid=parsed.sop_instance_uid,
     )
+    try:
+        name = storage.save(wanted, ContentFile(parsed.data))
+    except OSError as exc:  # disk full, storage down: this file fails, nothing is indexed
+        with contextlib.suppress(OSError):
+            storage.delete(wanted)  # what a full disk left half-written
+        logger.error("imaging.storage_failed", file=item.name, error=str(exc))
+        message = f"not stored: the image storage failed ({exc.strerror or exc})"
+        return FileOutcome(
+            item.name, Status.FAILED, message, failure_reason=PROCESSING_FAILURE, **facts
+        ), None
     try:
         study_pk = _index_rows(parsed, header, name, len(parsed.data))
     except IntegrityError:  # stored by a concurrent request since our check

@@ -77,10 +77,3 @@ def test_tag_profile_security_source(search):
     assert ids(search("Patient", "_tag=urn:tags|vip")) == {"ana"}
     assert ids(search("Patient", "_profile=urn:p:a")) == {"ana"}
     assert "ana" not in ids(search("Patient", "_security=urn:x|y"))
-
-
-def test_token_in_is_not_supported_and_reported(search):
-    bundle = search("Patient", "gender:in=http://hl7.org/fhir/ValueSet/administrative-gender")
-    outcome = bundle["entry"][-1]
-    assert outcome["search"]["mode"] == "outcome"
-    assert "gender:in" in outcome["resource"]["issue"][0]["expression"]
