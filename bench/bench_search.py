@@ -52,6 +52,14 @@ QUERIES = {
         "patient={patient}&clinical-status=active",
     ),
     "Patient?family=smi&birthdate=ge1950": ("Patient", "family=smi&birthdate=ge1950"),
+    "Observation?patient=X&encounter.service-provider.name=a (2-level chain)": (
+        "Observation",
+        "patient={patient}&encounter.service-provider.name=a&_count=10",
+    ),
+    "Patient?_id=X&_revinclude=Condition:patient": (
+        "Patient",
+        "_id={patient_id}&_revinclude=Condition:patient",
+    ),
 }
 
 
@@ -109,7 +117,8 @@ def sample_arguments(count: int) -> list[dict[str, str]]:
                 [patient],
             )
             found = cursor.fetchone()
-            arguments.append({"patient": patient, "code": found[0] if found else "8302-2"})
+            code = found[0] if found else "8302-2"
+            arguments.append({"patient": patient, "patient_id": patient, "code": code})
     return arguments
 
 

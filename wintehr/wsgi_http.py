@@ -124,7 +124,8 @@ async def _refuse_too_large(scope: dict, send: Send, limit: int) -> None:
         content_type = b"application/fhir+json"
     else:
         body, content_type = message.encode(), b"text/plain; charset=utf-8"
-    headers = [(b"content-type", content_type), (b"connection", b"close")]
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -62,8 +62,12 @@ def _local_path(url: str) -> Path:
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         raise BadRequest(f"{url}: only file: URLs under the server's import directory are read")
     root = Path(settings.FHIR_IMPORT_DIR).resolve()
-    path = Path(unquote(parts.path)).resolve()
-    if not path.is_relative_to(root) or not path.exists():
+    try:
+        path = Path(unquote(parts.path)).resolve()
+        found = path.is_relative_to(root) and path.exists()
+    except (ValueError, OSError):  # a NUL byte, a name too long
+        found = False
+    if not found:
         raise BadRequest(f"{url}: no such file under the server's import directory")
     return path
 

@@ -67,6 +67,7 @@ def _paging_links(request: Request, query: HistoryQuery, total: int) -> list[dic
     path = request.build_absolute_uri(request.path)
     fixed = {k: v for k, v in request.query_params.items() if k not in ("_offset", "_until")}
     fixed["_until"] = format_instant(query.until)
+    fixed["_count"] = str(query.count)  # the page size used (clamped to FHIR_MAX_COUNT)
 
     def url(offset: int) -> str:
         return f"{path}?{urlencode({**fixed, '_offset': offset})}"
