@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 from _setup import REPO_ROOT
@@ -29,14 +30,16 @@ def bench_token() -> str:
 
 
 @contextlib.contextmanager
-def running_server(workers: int = 2, **env: str) -> Iterator[str]:
+def running_server(
+    workers: int = 2, app: str = "wintehr.asgi:application", **env: str
+) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "wintehr.asgi:application",
+            app,
             "--port",
             str(port),
             "--workers",
@@ -60,3 +63,28 @@ def running_server(workers: int = 2, **env: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait()
+
+
+def server_rss_kib(port: int) -> int:
+    """RSS of the uvicorn process serving `port` and of its workers, in KiB."""
+    processes: dict[int, tuple[int, int, bytes]] = {}  # pid -> (parent, rss KiB, command line)
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            status = (proc / "status").read_text().splitlines()
+            rss = next((int(x.split()[1]) for x in status if x.startswith("VmRSS:")), 0)
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, ValueError):
+            continue
+        processes[int(proc.name)] = (parent, rss, command)
+    wanted = {
+        pid
+        for pid, (_, _, command) in processes.items()
+        if b"uvicorn" in command and f"--port {port} ".encode() in command + b" "
+    }
+    grew = True
+    while grew:
+        children = {pid for pid, (parent, _, _) in processes.items() if parent in wanted}
+        grew = not children <= wanted
+        wanted |= children
+    return sum(processes[pid][1] for pid in wanted)

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 
 from cds.client import call_hooks  # noqa: E402
 from cds.models import ExternalCdsService  # noqa: E402
+from clinical.roles import ensure_role_groups  # noqa: E402
 from fhirapi.services import FhirRepository  # noqa: E402
 from fhirapi.store.writes import new_resource_id  # noqa: E402
 
@@ -171,6 +172,7 @@ def timed(hook: str, context: dict, user, patient: str) -> tuple[list[float], in
 def main() -> None:
     patient = load_patient()
     user, _ = get_user_model().objects.get_or_create(username="bench-cds")
+    user.groups.add(ensure_role_groups()["physician"])  # CDS reads with the user's role
     drafts = {
         "resourceType": "Bundle",
         "type": "collection",

@@ -1,13 +1,18 @@
 """Realtime benchmark: websocket clients following one chart, latency from commit to message.
 
-500 clients (signed in as --users different physicians) subscribe to `chart:<id>` on uvicorn with
-REDIS_URL (one or two worker processes); this process writes Observations for the patient, one
-every --interval seconds, and records when each commit's change event fires; every client records
-when the change reaches it. Also the servers' memory per connection: RSS after all clients
-subscribed minus RSS before, divided by the clients.
+--clients clients (signed in as --users different physicians) subscribe to `chart:<id>` on uvicorn,
+with the in-memory channel layer (one server process: that layer reaches no other) and with Redis
+(REDIS_URL; one or two worker processes). Another clinician's screen writes an Observation for the
+patient over the FHIR API, one every --interval seconds; the server process that commits it notes
+the moment of commit (bench/_realtime_app.py) and each client the moment the change reaches it
+(wall clock). The clients run in this process (one event loop): their own work is in the figures
+too. Also the server's memory per connection: RSS after all clients subscribed
+minus RSS before, divided by the clients.
 
-Run: .venv/bin/python bench/bench_realtime.py [--clients 500] [--users 1] [--workers 1 2]
-Target: p95 <= 150 ms from commit to message. Needs Redis on 127.0.0.1:6379 (uses db 8).
+Run: .venv/bin/python bench/bench_realtime.py [--clients 500] [--users 1] [--layers memory redis]
+     [--workers 1 2]
+Target: p95 <= 150 ms from commit to message. Redis: REDIS_URL (default 127.0.0.1:6379 db 8,
+which the benchmark empties).
 """
 
 import argparse
@@ -16,12 +21,14 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 REDIS_URL = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/8")
 
-from _server import running_server  # noqa: E402
+import httpx  # noqa: E402
+from _server import bench_token, running_server, server_rss_kib  # noqa: E402
 from _setup import django_ready, print_table  # noqa: E402
 
 django_ready()
@@ -33,7 +40,8 @@ from django.test import Client  # noqa: E402
 
 from clinical.roles import ensure_role_groups  # noqa: E402
 from fhirapi.services import FhirRepository  # noqa: E402
-from fhirapi.store import events  # noqa: E402
+
+LAYERS = ["memory", "redis"]
 
 
 def sessions(count: int) -> list[str]:
@@ -48,43 +56,46 @@ def sessions(count: int) -> list[str]:
     return cookies
 
 
-def server_rss_kib(port: int) -> int:
-    """RSS of the uvicorn process serving `port` and of its workers, in KiB."""
-    processes: dict[int, tuple[int, int, bytes]] = {}  # pid -> (parent, rss KiB, command line)
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            status = (proc / "status").read_text().splitlines()
-            rss = next((int(x.split()[1]) for x in status if x.startswith("VmRSS:")), 0)
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
-        except (OSError, ValueError):
-            continue
-        processes[int(proc.name)] = (parent, rss, command)
-    wanted = {
-        pid
-        for pid, (_, _, command) in processes.items()
-        if b"uvicorn" in command and f"--port {port} ".encode() in command + b" "
+def observation_write(base: str, token: str, patient_id: str) -> None:
+    """Write over the FHIR API (the server process commits)."""
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "heart rate"},
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "valueQuantity": {"value": 70, "unit": "/min"},
     }
-    grew = True
-    while grew:
-        children = {pid for pid, (parent, _, _) in processes.items() if parent in wanted}
-        grew = not children <= wanted
-        wanted |= children
-    return sum(processes[pid][1] for pid in wanted)
+    response = httpx.post(
+        f"{base}/fhir/Observation",
+        json=observation,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    response.raise_for_status()
 
 
-async def run(base: str, port: int, cookies: list[str], clients: int, writes: int, interval: float):
+def commit_times(path: Path) -> dict[str, float]:
+    """Resource id -> when its first change committed, as the servers noted it."""
+    committed: dict[str, float] = {}
+    for line in path.read_text().splitlines():
+        resource_id, at = line.split()
+        committed.setdefault(resource_id, float(at))
+    return committed
+
+
+async def run(
+    base: str,
+    port: int,
+    cookies: list[str],
+    clients: int,
+    writes: int,
+    interval: float,
+    commit_log: Path,
+):
     patient = {"resourceType": "Patient", "name": [{"family": "Bench"}]}
     patient_id = (await asyncio.to_thread(FhirRepository().create, patient)).stored.resource_id
     topic = f"chart:{patient_id}"
-    committed: dict[str, float] = {}
-
-    def on_commit(batch: list) -> None:
-        now = time.perf_counter()
-        for event in batch:
-            committed.setdefault(event.resource_id, now)
-
-    events._batch_subscribers.insert(0, on_commit)  # first: the moment of commit
+    token = await asyncio.to_thread(bench_token)
     url = base.replace("http://", "ws://") + "/ws/live/"
     received: list[list[tuple[str, float]]] = [[] for _ in range(clients)]
     rss_before = await asyncio.to_thread(server_rss_kib, port)
@@ -105,7 +116,7 @@ async def run(base: str, port: int, cookies: list[str], clients: int, writes: in
                     text = await asyncio.wait_for(socket.recv(), timeout=0.5)
                 except TimeoutError:
                     continue
-                now = time.perf_counter()
+                now = time.time()
                 message = json.loads(text)
                 if message["type"] == "change":
                     received[number].append((message["id"], now))
@@ -121,25 +132,14 @@ async def run(base: str, port: int, cookies: list[str], clients: int, writes: in
     await asyncio.sleep(2)  # presence broadcasts settle
     rss_after = await asyncio.to_thread(server_rss_kib, port)
 
-    def write() -> None:
-        FhirRepository().create(
-            {
-                "resourceType": "Observation",
-                "status": "final",
-                "code": {"text": "heart rate"},
-                "subject": {"reference": f"Patient/{patient_id}"},
-                "valueQuantity": {"value": 70, "unit": "/min"},
-            }
-        )
-
     for _ in range(writes):
-        await asyncio.to_thread(write)
+        await asyncio.to_thread(observation_write, base, token, patient_id)
         await asyncio.sleep(interval)
     await asyncio.sleep(5)  # stragglers
     done.set()
     await asyncio.gather(*tasks, return_exceptions=True)
-    events._batch_subscribers.remove(on_commit)
 
+    committed = commit_times(commit_log)
     latencies = [
         (at - committed[resource_id]) * 1000
         for per_client in received
@@ -154,6 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--users", type=int, default=1)
+    parser.add_argument("--layers", nargs="+", choices=["memory", "redis"], default=LAYERS)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--writes", type=int, default=10)
     parser.add_argument("--interval", type=float, default=1.0)
@@ -161,17 +162,27 @@ def main() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
     cookies = sessions(args.users)
     rows = []
-    for workers in args.workers:
-        with running_server(workers=workers, REDIS_URL=REDIS_URL) as base:
+    runs = [("memory", 1)] if "memory" in args.layers else []
+    runs += [("redis", w) for w in args.workers] if "redis" in args.layers else []
+    for layer, workers in runs:
+        commit_log = Path(tempfile.mkstemp(prefix="bench-realtime-commits-")[1])
+        with running_server(
+            workers=workers,
+            app="bench._realtime_app:application",
+            REDIS_URL=REDIS_URL if layer == "redis" else "",
+            BENCH_COMMIT_LOG=str(commit_log),
+        ) as base:
             port = int(base.rsplit(":", 1)[1])
             latencies, expected, before, after = asyncio.run(
-                run(base, port, cookies, args.clients, args.writes, args.interval)
+                run(base, port, cookies, args.clients, args.writes, args.interval, commit_log)
             )
+        commit_log.unlink()
         latencies.sort()
         p50 = statistics.median(latencies)
         p95 = latencies[int(len(latencies) * 0.95) - 1]
         rows.append(
             [
+                layer,
                 workers,
                 args.clients,
                 args.users,
@@ -183,8 +194,9 @@ def main() -> None:
             ]
         )
     print_table(
-        "Realtime: one chart topic, commit -> websocket message (Redis channel layer)",
+        "Realtime: one chart topic, commit -> websocket message",
         [
+            "channel layer",
             "server processes",
             "clients",
             "users",

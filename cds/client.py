@@ -38,7 +38,7 @@ from cds.prefetch import render_template, token_values
 from cds.registry import ServiceDefinition, all_services
 from cds.request import CdsRequest
 from fhirapi.errors import FhirError
-from fhirapi.services import Actor, FhirRepository
+from fhirapi.services import FhirRepository, user_actor
 
 logger = logging.getLogger(__name__)
 _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="cds-client")
@@ -96,9 +96,7 @@ def call_hooks(
         context=normalized_context(hook, context),
         fhir_server=settings.FHIR_BASE_URL,
     )
-    source = MemoizedSource(
-        RepositorySource(FhirRepository(actor=Actor(username=user.get_username())))
-    )
+    source = MemoizedSource(RepositorySource(FhirRepository(actor=user_actor(user))))
     pending = {
         _POOL.submit(_call_external, ext, _body(request, ext, source), budget): ext
         for ext in _externals(hook)
@@ -217,7 +215,7 @@ def apply_suggestion(*, suggestion: dict[str, Any], user: AbstractBaseUser) -> d
         raise ValueError("the suggestion has no actions")
     entries = [_entry(action) for action in actions]
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
-    repository = FhirRepository(actor=Actor(username=user.get_username()))
+    repository = FhirRepository(actor=user_actor(user))
     return repository.transaction(bundle, base_url=settings.FHIR_BASE_URL)
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from rest_framework.authtoken.models import Token
 
 from fhirapi.errors import FhirError, ResourceGone, ResourceNotFound
-from fhirapi.services import Actor, FhirRepository
+from fhirapi.services import Actor, FhirRepository, user_actor
 from fhirapi.smart.authentication import token_actor
 from fhirapi.smart.selectors import access_token_by_value
 
@@ -163,11 +163,11 @@ def actor_for_access_token(token: str) -> Actor | None:
         user = access.user or (access.application.user if access.application else None)
         if access.is_expired() or user is None or not user.is_active:
             return None
-        return token_actor(access, username=user.get_username())
+        return token_actor(access, user=user)
     script = Token.objects.select_related("user").filter(key=token).first()
     if script is None or not script.user.is_active:
         return None
-    return Actor(username=script.user.get_username())
+    return user_actor(script.user)
 
 
 class MemoizedSource:

@@ -16,6 +16,10 @@ class DemoLogin:
     role: str
 
 
+def demo_username(role_name: str) -> str:
+    return f"demo-{role_name}"
+
+
 def demo_password(role_name: str) -> str:
     return f"wintehr-{role_name}-demo"
 
@@ -29,7 +33,7 @@ def demo_users_ensure() -> list[DemoLogin]:
     user_model = get_user_model()
     logins = []
     for role in ROLES:
-        user, _ = user_model.objects.get_or_create(username=f"demo-{role.name}")
+        user, _ = user_model.objects.get_or_create(username=demo_username(role.name))
         user.first_name, user.last_name = "Demo", role.title
         user.is_staff = user.is_superuser = role == ADMIN
         user.set_password(demo_password(role.name))

@@ -2,6 +2,7 @@
 FhirRepository; the REST views are thin wrappers over the same methods, so both behave alike."""
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.utils.module_loading import import_string
 
 from fhirapi.errors import (
     BadRequest,
@@ -20,7 +22,7 @@ from fhirapi.errors import (
     ResourceNotFound,
 )
 from fhirapi.search.subset import subset_bundle
-from fhirapi.smart.policy import FULL_ACCESS, AccessPolicy
+from fhirapi.smart.policy import FULL_ACCESS, AccessPolicy, CombinedPolicy
 from fhirapi.store import reads, writes
 from fhirapi.store.models import ResourceVersion
 from fhirapi.store.patch import apply_fhirpath_patch, apply_json_patch
@@ -60,6 +62,21 @@ class Actor:
 
 
 SYSTEM = Actor()
+
+
+def user_actor(
+    user: Any,
+    *,
+    client_id: str | None = None,
+    scopes: frozenset[str] = frozenset(),
+    policy: AccessPolicy = FULL_ACCESS,
+) -> Actor:
+    """A person acting: what their roles and the restricted charts allow them
+    (`settings.FHIR_USER_POLICY` builds that policy from the user), narrowed by `policy` (a SMART
+    token's scopes). Every repository acting for a signed-in user or a user's token is made so."""
+    rights = import_string(settings.FHIR_USER_POLICY)(user)
+    combined = rights if policy is FULL_ACCESS else CombinedPolicy(rights, policy)
+    return Actor(username=user.get_username(), client_id=client_id, scopes=scopes, policy=combined)
 
 
 @dataclass
@@ -111,9 +128,21 @@ class FhirRepository:
             self.policy.require_whole_type(query.resource_type)
         with replica_reads():
             page = reads.history_page(query)
+        if not query.resource_id:  # type and system history leave restricted charts out
+            page = self._without_hidden(page)
         for stored in page.versions:
             self.policy.require_resource("r", stored.content)
         return page
+
+    def _without_hidden(self, page: reads.HistoryPage) -> reads.HistoryPage:
+        if not self.policy.hidden_patients():
+            return page
+        kept = [i for i, v in enumerate(page.versions) if not self.policy.hides(v.content)]
+        return dataclasses.replace(
+            page,
+            versions=[page.versions[i] for i in kept],
+            methods=[page.methods[i] for i in kept],
+        )
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -377,6 +406,7 @@ class FhirRepository:
                 base_url=base_url,
                 strict=strict,
                 compartment_patient=self.policy.search_compartment(resource_type),
+                hidden_patients=self.policy.hidden_patients(),
             )
         return subset_bundle(self.policy.visible_bundle(bundle), params)
 
@@ -404,6 +434,7 @@ class FhirRepository:
                 base_url=base_url,
                 strict=strict,
                 compartment_patient=self.policy.search_compartment(resource_type),
+                hidden_patients=self.policy.hidden_patients(),
             )
         return subset_bundle(self.policy.visible_bundle(bundle), params)
 

@@ -1,6 +1,8 @@
 import pytest
 from django.test import Client
 
+pytest_plugins = ["tests.cds.fake_provider"]  # provider_url: a local CDS service provider
+
 
 @pytest.fixture
 def anonymous_client() -> Client:

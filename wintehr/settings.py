@@ -165,6 +165,8 @@ WINTEHR_RELEASE_DATE = "2026-11-25"
 # FHIR server
 FHIR_BASE_URL = envstr("FHIR_BASE_URL", f"http://127.0.0.1:{PORT}/fhir").rstrip("/")
 FHIR_LENIENT_REFERENCES = envbool("FHIR_LENIENT_REFERENCES", False)
+# What a person may do with FHIR data (role rights, restricted charts): fhirapi.services.user_actor
+FHIR_USER_POLICY = "clinical.fhir.access.user_policy"
 FHIR_MAX_BODY_BYTES = envint("FHIR_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
 FHIR_MAX_JSON_DEPTH = envint("FHIR_MAX_JSON_DEPTH", 64, minimum=8)
 FHIR_DEFAULT_COUNT = envint("FHIR_DEFAULT_COUNT", 20, minimum=1)
@@ -423,6 +425,7 @@ FHIR_SUBSCRIPTION_MAX_FAILURES = envint("FHIR_SUBSCRIPTION_MAX_FAILURES", 5, min
 FHIR_SUBSCRIPTION_RETRIES = envint("FHIR_SUBSCRIPTION_RETRIES", 3, minimum=0)
 FHIR_SUBSCRIPTION_RETRY_SECONDS = envfloat("FHIR_SUBSCRIPTION_RETRY_SECONDS", 2.0, minimum=0)
 FHIR_SUBSCRIPTION_TIMEOUT_SECONDS = envfloat("FHIR_SUBSCRIPTION_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+FHIR_SUBSCRIPTION_RETRY_HOURS = envint("FHIR_SUBSCRIPTION_RETRY_HOURS", 24, minimum=1)
 
 # --- Operations ---
 # The admin's System status page, /metrics (Prometheus), the FHIR explorer at /explorer/
@@ -455,6 +458,10 @@ CELERY_BEAT_SCHEDULE = {
     "used-jwt-ids-clear": {
         "task": "clinical.operations.tasks.used_jwt_ids_clear",
         "schedule": 3600.0,
+    },
+    "fhir-subscriptions-retry": {  # rest-hook notifications whose retries ran out
+        "task": "fhirapi.subscriptions.tasks.subscriptions_retry",
+        "schedule": 300.0,
     },
 }
 

@@ -17,6 +17,11 @@ from typing import Any
 
 Send = Callable[[dict], Any]
 MULTIPART_SLACK = 16 * 1024 * 1024  # form framing around uploaded files
+# After a 413, what the client still sends is read and dropped for this long (at most), so
+# that the connection closes cleanly once the client has had the answer (see _discard_body).
+LINGER_SECONDS = 2.0
+LINGER_IDLE_SECONDS = 0.5
+LINGER_BYTES = 64 * 1024 * 1024
 
 
 class WsgiHttpApp:
@@ -28,7 +33,7 @@ class WsgiHttpApp:
         limit = body_limit(scope["path"])
         body = await _read_body(receive, limit) if _declared_length(scope) <= limit else None
         if body is None:
-            await _refuse_too_large(scope, send, limit)
+            await _refuse_too_large(scope, receive, send, limit)
             return
         loop = asyncio.get_running_loop()
         status, headers, chunks = await loop.run_in_executor(
@@ -116,7 +121,7 @@ async def _read_body(receive: Callable, limit: int) -> bytes | None:
     return b"".join(parts)
 
 
-async def _refuse_too_large(scope: dict, send: Send, limit: int) -> None:
+async def _refuse_too_large(scope: dict, receive: Callable, send: Send, limit: int) -> None:
     message = f"the body is larger than the {limit:,} bytes this server accepts"
     if _is_fhir(scope["path"]):
         issue = {"severity": "error", "code": "too-costly", "diagnostics": message}
@@ -127,7 +132,27 @@ async def _refuse_too_large(scope: dict, send: Send, limit: int) -> None:
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+    await _discard_body(receive)
+    await send({"type": "http.response.body", "body": b""})  # the server then closes
+
+
+async def _discard_body(receive: Callable) -> None:
+    """Read and drop the rest of a refused body, within LINGER_SECONDS and LINGER_BYTES, and
+    return once the client has been quiet for LINGER_IDLE_SECONDS. A socket closed with unread
+    data in it is reset by the kernel, which can destroy the answer before the client reads it
+    (the "lingering close" of RFC 9112 section 9.6)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LINGER_SECONDS
+    discarded = 0
+    while discarded < LINGER_BYTES and (left := deadline - loop.time()) > 0:
+        try:
+            message = await asyncio.wait_for(receive(), min(left, LINGER_IDLE_SECONDS))
+        except TimeoutError:
+            return
+        if message["type"] == "http.disconnect" or not message.get("more_body"):
+            return
+        discarded += len(message.get("body", b""))
 
 
 def _environ(scope: dict, body: bytes) -> dict[str, Any]:

@@ -1,18 +1,23 @@
-"""The medication checks: interactions, allergies, duplicate therapy and renal dosing. Each takes
-the orders being placed and what the patient already has, and returns findings (no cards)."""
+"""The medication checks: interactions, allergies, duplicate therapy, renal dosing and dose range.
+Each takes the orders being placed and what the patient already has, and returns findings (no
+cards)."""
 
 from dataclasses import dataclass
 from itertools import combinations
 
 from cds.fhir_values import Resource, code_keys, concept_text
+from cds.medications.dosing import daily_amounts
 from cds.medications.drugs import Drug, ingredients_of
 from cds.medications.knowledge import (
     AllergyClass,
+    DoseRange,
     InteractionRule,
     RenalRule,
     allergy_classes,
+    dose_ranges,
     drug_classes,
     expand,
+    ingredient_names,
     interaction_rules,
     renal_rules,
 )
@@ -46,6 +51,18 @@ class RenalFinding:
     drug: Drug
     egfr: float
     rule: RenalRule
+
+
+@dataclass(frozen=True)
+class DoseOutOfRange:
+    drug: Drug
+    ingredient: str  # its name
+    amount: float  # mg per `limit.per`: the most the order allows (above), or the least (below)
+    limit: DoseRange
+
+    @property
+    def above(self) -> bool:
+        return self.amount > self.limit.max
 
 
 def interactions(new: list[Drug], existing: list[Drug]) -> list[Interaction]:
@@ -121,6 +138,24 @@ def renal_findings(new: list[Drug], egfr: float | None) -> list[RenalFinding]:
         ]
         if rules:
             found.append(RenalFinding(drug, egfr, min(rules, key=lambda r: r.below)))
+    return found
+
+
+def doses_out_of_range(new: list[Drug]) -> list[DoseOutOfRange]:
+    """Each ingredient of a new order given above its usual maximum, or (unless as needed) below
+    its usual minimum. Adult ranges."""
+    found = []
+    for drug in new:
+        for daily in daily_amounts(drug):
+            limit = dose_ranges().get(daily.ingredient)
+            if limit is None:
+                continue
+            name = ingredient_names()[daily.ingredient]
+            high, low = daily.high * limit.days, daily.low * limit.days
+            if high > limit.max:
+                found.append(DoseOutOfRange(drug, name, high, limit))
+            elif low < limit.min and not daily.as_needed:
+                found.append(DoseOutOfRange(drug, name, low, limit))
     return found
 
 

@@ -52,10 +52,10 @@ def ingredients_of(concept: Any) -> frozenset[str]:
         found |= product_ingredients().get(code, frozenset())
     if found:
         return frozenset(found)
-    return _ingredients_by_name(concept_text(concept).lower())
+    return ingredients_by_name(concept_text(concept).lower())
 
 
-def _ingredients_by_name(text: str) -> frozenset[str]:
+def ingredients_by_name(text: str) -> frozenset[str]:
     found = set()
     for pattern, rxcui in ingredient_name_pattern():
         if pattern.search(text):

@@ -43,6 +43,19 @@ class RenalRule:
     dose: dict[str, Any] | None
 
 
+@dataclass(frozen=True)
+class DoseRange:
+    ingredient: str
+    min: float  # mg of the ingredient per `per`
+    max: float
+    per: str  # d or wk
+    note: str
+
+    @property
+    def days(self) -> int:
+        return 7 if self.per == "wk" else 1
+
+
 def _rows(name: str) -> list[dict[str, str]]:
     with (DATA_DIR / name).open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -118,6 +131,20 @@ def renal_rules() -> tuple[RenalRule, ...]:
         )
         for item in _json("renal_dosing.json")["rules"]
     )
+
+
+@cache
+def dose_ranges() -> dict[str, DoseRange]:
+    return {
+        item["ingredient"]: DoseRange(
+            ingredient=item["ingredient"],
+            min=float(item["min"]),
+            max=float(item["max"]),
+            per=item.get("per", "d"),
+            note=item["note"],
+        )
+        for item in _json("dose_ranges.json")["ranges"]
+    }
 
 
 def expand(key: str) -> frozenset[str]:

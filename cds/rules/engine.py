@@ -75,14 +75,14 @@ def _card(version: RuleVersion, context: dict) -> Card:
     )
 
 
-def try_rule(*, version: RuleVersion, patient_id: str, username: str) -> TryResult:
+def try_rule(*, version: RuleVersion, patient_id: str, actor: Actor) -> TryResult:
     """Which conditions hold for a patient of our store, and the card the rule would return."""
     context = {"patientId": patient_id, "userId": "Practitioner/example"}
     data = PrefetchData(
         templates=conditions_prefetch(parse_conditions(version.conditions)),
         supplied={},
         context=context,
-        source=RepositorySource(FhirRepository(actor=Actor(username=username))),
+        source=RepositorySource(FhirRepository(actor=actor)),
     )
     view = PatientView(data=data, context=context, now=timezone.now())
     results = evaluate(parse_conditions(version.conditions), view)

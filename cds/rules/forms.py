@@ -113,8 +113,11 @@ def initial_from_version(version: RuleVersion) -> dict[str, Any]:
 
 
 class TryForm(forms.Form):
-    patient_id = forms.RegexField(
-        regex=r"^[A-Za-z0-9\-.]{1,64}$", label="Patient id", help_text="A Patient's FHIR id"
+    patient = forms.RegexField(
+        regex=r"^[A-Za-z0-9\-.]{1,64}$",
+        label="Patient MRN or id",
+        help_text="The patient's medical record number (or their FHIR id)",
+        error_messages={"invalid": "Letters, digits, '-' and '.' only."},
     )
 
 

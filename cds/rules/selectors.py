@@ -1,11 +1,15 @@
 """Reads for the rule pages: rules with their latest version and feedback figures."""
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
 
 from cds.models import CardFeedback, IssuedCard, Rule, RuleVersion
 from cds.rules.engine import latest_versions
+from fhirapi.services import FhirRepository, user_actor
 
 
 @dataclass(frozen=True)
@@ -53,3 +57,20 @@ def rule_by_slug(slug: str) -> Rule | None:
 
 def rule_latest_version(rule: Rule) -> RuleVersion:
     return rule.versions.order_by("-number").first()
+
+
+def try_patient(*, query: str, user: AbstractBaseUser) -> dict[str, Any] | None:
+    """The one Patient whose id, else whose identifier (e.g. the MRN), is `query`; None when no
+    patient or several match."""
+    repository = FhirRepository(actor=user_actor(user))
+    for name in ("_id", "identifier"):
+        bundle = repository.search_bundle(
+            "Patient",
+            [(name, query), ("_count", "2"), ("_total", "none")],
+            base_url=settings.FHIR_BASE_URL,
+            strict=True,
+        )
+        found = [entry["resource"] for entry in bundle.get("entry") or []]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None

@@ -10,6 +10,10 @@ from django.db.models import Max
 from cds.models import Rule, RuleVersion
 from cds.rules.card_template import check_card_template
 from cds.rules.conditions import parse_conditions
+from cds.rules.engine import TryResult, try_rule
+from fhirapi.audit.events import REST_KINDS
+from fhirapi.audit.services import audit_record
+from fhirapi.services import user_actor
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,23 @@ def rule_update(*, rule: Rule, content: RuleContent, acting_user: AbstractBaseUs
 def rule_set_enabled(*, rule: Rule, enabled: bool, acting_user: AbstractBaseUser) -> None:
     rule.enabled = enabled
     rule.save(update_fields=["enabled", "updated_at"])
+
+
+def rule_try_on_patient(
+    *, version: RuleVersion, patient_id: str, acting_user: AbstractBaseUser
+) -> TryResult:
+    """Evaluate the rule on a patient's data, read as the user (FhirError when their role may
+    not); reading it is audited."""
+    outcome = try_rule(version=version, patient_id=patient_id, actor=user_actor(acting_user))
+    audit_record(
+        kind=REST_KINDS["operation"],
+        username=acting_user.get_username(),
+        patient_id=patient_id,
+        resource_type="Patient",
+        resource_id=patient_id,
+        description=f"CDS rule {version.rule.service_id} v{version.number} tried on the patient",
+    )
+    return outcome
 
 
 def _add_version(rule: Rule, content: RuleContent, acting_user: AbstractBaseUser) -> RuleVersion:

@@ -7,11 +7,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cds.data_sources import DataUnavailable
 from cds.models import Rule
 from cds.rules import selectors
-from cds.rules.engine import try_rule
 from cds.rules.forms import RuleForm, TryForm, initial_from_version
-from cds.rules.services import rule_create, rule_set_enabled, rule_update
+from cds.rules.services import (
+    rule_create,
+    rule_set_enabled,
+    rule_try_on_patient,
+    rule_update,
+)
+from clinical.fhir.display import human_name
+from fhirapi.errors import FhirError
 
 MANAGE = "cds.manage_rules"
 
@@ -69,14 +76,21 @@ def rule_try(request: HttpRequest, slug: str) -> HttpResponse:
     rule = _rule(slug)
     version = selectors.rule_latest_version(rule)
     form = TryForm(request.POST or None)
-    outcome = None
+    outcome = patient = None
     if request.method == "POST" and form.is_valid():
-        outcome = try_rule(
-            version=version,
-            patient_id=form.cleaned_data["patient_id"],
-            username=request.user.get_username(),
-        )
+        query = form.cleaned_data["patient"]
+        try:
+            patient = selectors.try_patient(query=query, user=request.user)
+            if patient is None:
+                form.add_error("patient", f"No single patient has the MRN or id {query}.")
+            else:
+                outcome = rule_try_on_patient(
+                    version=version, patient_id=patient["id"], acting_user=request.user
+                )
+        except (FhirError, DataUnavailable) as exc:
+            form.add_error("patient", f"You may not read this patient's data: {exc}")
     context = {"rule": rule, "version": version, "form": form, "outcome": outcome}
+    context["patient_name"] = human_name(patient) if patient else ""
     return render(request, "cds/rules/try.html", context)
 
 

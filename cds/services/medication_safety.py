@@ -1,16 +1,19 @@
 """order-select / order-sign (and medication-prescribe) "medication safety": drug-drug
-interactions, drug-allergy conflicts, duplicate therapy and renal dosing from the latest eGFR,
-for the draft MedicationRequests of `context.draftOrders` (order-select: the selected ones)."""
+interactions, drug-allergy conflicts, duplicate therapy, renal dosing from the latest eGFR and
+adult daily dose ranges, for the draft MedicationRequests of `context.draftOrders` (order-select:
+the selected ones)."""
 
 from cds.cards import Action, Card, Suggestion
-from cds.fhir_values import LOINC, UCUM, effective_time, quantity_value
+from cds.fhir_values import LOINC, UCUM, age_in_years, effective_time, quantity_value
 from cds.medications.checks import (
     AllergyConflict,
+    DoseOutOfRange,
     Duplicate,
     Interaction,
     RenalFinding,
     allergy_conflicts,
     allergy_label,
+    doses_out_of_range,
     duplicates,
     interactions,
     renal_findings,
@@ -20,10 +23,12 @@ from cds.registry import CdsCall, ServiceDefinition
 from cds.services.card_parts import OVERRIDE_REASONS, cancel_order_action, source
 
 EGFR_CODES = ("33914-3", "48642-3", "48643-1", "62238-1", "98979-8")
+ADULT_AGE = 18
 SEVERITY_INDICATOR = {"contraindicated": "critical", "major": "warning", "moderate": "info"}
 SOURCE = source("WintEHR medication safety", "medication-safety", "Medication safety")
 
 PREFETCH = {
+    "patient": "Patient/{{context.patientId}}",
     "medications": "MedicationRequest?patient={{context.patientId}}&status=active&_count=200",
     "allergies": "AllergyIntolerance?patient={{context.patientId}}&_count=200",
     "egfr": "Observation?patient={{context.patientId}}&code="
@@ -49,7 +54,15 @@ def run(call: CdsCall) -> list[Card]:
         *(_interaction_card(i) for i in interactions(new, [*others, *existing])),
         *(_duplicate_card(d) for d in duplicates(new, [*others, *existing])),
         *(_renal_card(f) for f in renal_findings(new, latest_egfr(call))),
+        *(_dose_range_card(f) for f in doses_out_of_range(new) if is_adult(call)),
     ]
+
+
+def is_adult(call: CdsCall) -> bool:
+    """The dose ranges are adult ones: not applied to children or when the age is unknown."""
+    patient = call.data.resource("patient") or {}
+    age = age_in_years(patient.get("birthDate"), call.now.date())
+    return age is not None and age >= ADULT_AGE
 
 
 def latest_egfr(call: CdsCall) -> float | None:
@@ -128,6 +141,28 @@ def _renal_card(found: RenalFinding) -> Card:
     )
 
 
+def _dose_range_card(found: DoseOutOfRange) -> Card:
+    limit, per = found.limit, "week" if found.limit.per == "wk" else "day"
+    usual = f"{limit.min:g}-{limit.max:g} mg a {per}"
+    if found.above:
+        # twice the maximum or more is most likely a slip of unit or frequency
+        indicator = "critical" if found.amount >= 2 * limit.max else "warning"
+        summary = f"Dose above range: {found.ingredient} {found.amount:g} mg a {per}"
+        suggestions = (_cancel(found.drug, recommended=indicator == "critical"),)
+    else:
+        indicator, suggestions = "info", ()
+        summary = f"Dose below range: {found.ingredient} {found.amount:g} mg a {per}"
+    return Card(
+        summary=f"{summary} (usual {usual})",
+        indicator=indicator,
+        source=SOURCE,
+        detail=f"**{found.drug.name}** as ordered gives {found.amount:g} mg of {found.ingredient} "
+        f"a {per}; the usual adult dose is {usual}. {limit.note}",
+        suggestions=suggestions,
+        override_reasons=OVERRIDE_REASONS,
+    )
+
+
 def _reduce(drug: Drug, dose: dict) -> Suggestion:
     dosage = {
         "text": dose.get("text", ""),
@@ -162,8 +197,8 @@ SERVICE = ServiceDefinition(
     id="medication-safety",
     hooks=("order-select", "order-sign"),
     title="Medication safety",
-    description="Drug-drug interactions, drug-allergy conflicts, duplicate therapy and renal "
-    "dosing (latest eGFR) for draft medication orders.",
+    description="Drug-drug interactions, drug-allergy conflicts, duplicate therapy, renal "
+    "dosing (latest eGFR) and adult dose ranges for draft medication orders.",
     run=run,
     prefetch=PREFETCH,
 )

@@ -1,6 +1,6 @@
-"""Calling the hooks and acting on cards. Accepting applies the suggestion's actions in one
-transaction (cds.client.apply_suggestion) and sends feedback; overriding sends feedback with the
-reason. Both are audited."""
+"""Calling the hooks (patient-view, order-sign, encounter-discharge) and acting on cards.
+Accepting applies the suggestion's actions in one transaction (cds.client.apply_suggestion) and
+sends feedback; overriding sends feedback with the reason. Both are audited."""
 
 import logging
 from typing import Any
@@ -38,6 +38,17 @@ def order_sign_cards(
     return call_hooks(
         hook="order-sign",
         context={"userId": practitioner_reference(user)["reference"], "draftOrders": bundle},
+        user=user,
+        patient_id=patient_id,
+    )
+
+
+def encounter_discharge_cards(
+    *, user: AbstractBaseUser, patient_id: str, encounter_id: str
+) -> list[CardResult]:
+    return call_hooks(
+        hook="encounter-discharge",
+        context={"userId": practitioner_reference(user)["reference"], "encounterId": encounter_id},
         user=user,
         patient_id=patient_id,
     )

@@ -25,6 +25,7 @@ TABS = (
     Tab("summary", "Summary", "chart-summary"),
     Tab("vitals", "Vitals", "chart-vitals"),
     Tab("medications", "Medications", "chart-medications"),
+    Tab("mar", "MAR", "pharmacy-mar"),  # clinical/pharmacy/mar_views.py, drawn in the chart
     Tab("orders", "Orders", "chart-orders"),
     Tab("notes", "Notes", "chart-notes"),
     Tab("results", "Results", "chart-results"),
@@ -33,6 +34,7 @@ TABS = (
     Tab("encounters", "Encounters", "chart-encounters"),
     Tab("imaging", "Imaging", "chart-imaging"),
     Tab("timeline", "Timeline", "chart-timeline"),
+    Tab("access-log", "Access log", "chart-access-log"),  # who touched this chart (audit)
 )
 
 

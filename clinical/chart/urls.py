@@ -102,4 +102,5 @@ urlpatterns = [
     ),
     path(P + "imaging/", chart.imaging, name="chart-imaging"),
     path(P + "timeline/", chart.timeline, name="chart-timeline"),
+    path(P + "access-log/", chart.access_log, name="chart-access-log"),
 ]

@@ -1,4 +1,4 @@
-"""Summary, timeline and imaging tabs (the other tabs live with their domain)."""
+"""Summary, timeline, imaging and access-log tabs (the other tabs live with their domain)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
@@ -8,6 +8,7 @@ from clinical.chart.forms import TimelineForm
 from clinical.chart.rendering import render_chart
 from clinical.chart.summary import chart_summary
 from clinical.chart.timeline import EVENT_TYPES, chart_timeline
+from fhirapi.audit.selectors import patient_access_log
 
 
 @chart_view("summary")
@@ -44,6 +45,15 @@ def timeline(request: HttpRequest, chart: Chart) -> HttpResponse:
     }
     return render_chart(
         request, chart, tab="timeline", panel="clinical/_timeline.html", context=context
+    )
+
+
+@chart_view("access log")
+@require_GET
+def access_log(request: HttpRequest, chart: Chart) -> HttpResponse:
+    context = {"entries": patient_access_log(patient_id=chart.patient_id)}
+    return render_chart(
+        request, chart, tab="access-log", panel="clinical/_access_log.html", context=context
     )
 
 

@@ -16,6 +16,7 @@ from clinical.chart_access.selectors import (
     ChartDecision,
     chart_access_check,
 )
+from clinical.fhir.access import forget_fhir_access
 from clinical.roles import RESTRICT_CHARTS
 from fhirapi.audit.events import BREAK_GLASS, CARE_TEAM_CHANGE
 from fhirapi.audit.services import MINOR_FAILURE, audit_record
@@ -42,6 +43,7 @@ def chart_restrict(
         remove_perm(OPEN_RESTRICTED_CHART, user, chart)
     for user in team - current:
         assign_perm(OPEN_RESTRICTED_CHART, user, chart)
+    forget_fhir_access(acting_user, *team, *current)
     names = ", ".join(sorted(user.get_username() for user in team)) or "nobody"
     audit_record(
         kind=CARE_TEAM_CHANGE,
@@ -86,6 +88,7 @@ def _glass_break_record(*, user: AbstractBaseUser, patient_id: str, reason: str)
         broken_at=now,
         expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
     )
+    forget_fhir_access(user)
     audit_record(
         kind=BREAK_GLASS,
         username=user.get_username(),

@@ -1,10 +1,12 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from clinical.cds_cards.review import overrides_from_post, overrides_record, review_cards
+from clinical.cds_cards.services import encounter_discharge_cards
 from clinical.chart.access import Chart, chart_view
 from clinical.chart.rendering import after_write, render_chart
-from clinical.encounters.forms import DISPOSITIONS, DischargeForm, EncounterStartForm
+from clinical.encounters.forms import DischargeForm, EncounterStartForm
 from clinical.encounters.selectors import location_choices, patient_encounter, patient_encounters
 from clinical.encounters.services import encounter_discharge, encounter_start
 from clinical.fhir.writes import require_permission
@@ -12,6 +14,7 @@ from clinical.roles import EDIT_CHART
 from fhirapi.errors import VersionConflict
 
 PANEL = "clinical/_encounters.html"
+REVIEW_PANEL = "clinical/_discharge_review.html"
 
 
 def _render(request: HttpRequest, chart: Chart, notice: str = "", **context) -> HttpResponse:
@@ -19,7 +22,6 @@ def _render(request: HttpRequest, chart: Chart, notice: str = "", **context) -> 
         context["form"] = EncounterStartForm(locations=location_choices(user=request.user))
     context |= {
         "encounters": patient_encounters(user=request.user, patient_id=chart.patient_id),
-        "dispositions": DISPOSITIONS,
         "notice": notice,
         "refresh_header": bool(notice),
     }
@@ -62,16 +64,27 @@ def encounters(request: HttpRequest, chart: Chart) -> HttpResponse:
 
 
 @chart_view("encounter discharge")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def encounter_discharge_view(request: HttpRequest, chart: Chart, encounter_id: str) -> HttpResponse:
+    """GET: the discharge review (encounter-discharge cards, disposition); POST: discharge, once
+    every warning card is overridden with a reason."""
     require_permission(request.user, EDIT_CHART, "discharge patients")
     encounter = patient_encounter(
         user=request.user, patient_id=chart.patient_id, encounter_id=encounter_id
     )
     if encounter is None:
         raise Http404("No such encounter in this chart.")
+    if request.method == "GET":
+        return _discharge_review(request, chart, encounter_id, DischargeForm(), run_hooks=True)
     form = DischargeForm(request.POST)
-    if form.is_valid():
+    cards, _ = review_cards(
+        session=request.session,
+        patient_id=chart.patient_id,
+        context=_discharge_context(encounter_id),
+        call=None,
+    )
+    overrides, card_errors = overrides_from_post(request.POST, cards)
+    if form.is_valid() and not card_errors:
         try:
             encounter_discharge(
                 patient_id=chart.patient_id,
@@ -82,5 +95,47 @@ def encounter_discharge_view(request: HttpRequest, chart: Chart, encounter_id: s
         except (ValidationError, VersionConflict) as exc:
             form.add_error(None, getattr(exc, "messages", [str(exc)])[0])
         else:
+            overrides_record(
+                session=request.session,
+                patient_id=chart.patient_id,
+                overrides=overrides,
+                acting_user=request.user,
+            )
             return _done(request, chart, "Patient discharged.")
-    return _render(request, chart, discharge_errors=form.errors, discharge_target=encounter_id)
+    return _discharge_review(
+        request, chart, encounter_id, form, run_hooks=False, card_errors=card_errors
+    )
+
+
+def _discharge_context(encounter_id: str) -> str:
+    return f"encounter-discharge:{encounter_id}"
+
+
+def _discharge_review(
+    request: HttpRequest,
+    chart: Chart,
+    encounter_id: str,
+    form: DischargeForm,
+    *,
+    run_hooks: bool,
+    card_errors: dict[str, str] | None = None,
+) -> HttpResponse:
+    def call():
+        return encounter_discharge_cards(
+            user=request.user, patient_id=chart.patient_id, encounter_id=encounter_id
+        )
+
+    cards, failures = review_cards(
+        session=request.session,
+        patient_id=chart.patient_id,
+        context=_discharge_context(encounter_id),
+        call=call if run_hooks else None,
+    )
+    context = {
+        "encounter_id": encounter_id,
+        "form": form,
+        "cards": cards,
+        "failures": failures,
+        "errors": card_errors or {},
+    }
+    return render_chart(request, chart, tab="encounters", panel=REVIEW_PANEL, context=context)

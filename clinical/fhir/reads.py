@@ -5,22 +5,30 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 
-from fhirapi.errors import ResourceGone, ResourceNotFound
-from fhirapi.services import Actor, FhirRepository
+from clinical.fhir.access import directory_actor
+from fhirapi.errors import Forbidden, ResourceGone, ResourceNotFound
+from fhirapi.services import FhirRepository, user_actor
 
 Resource = dict[str, Any]
 
 
-def repository_for(user: AbstractBaseUser) -> FhirRepository:
-    return FhirRepository(actor=Actor(username=user.get_username()))
+def repository_for(user: AbstractBaseUser, *, directory: bool = False) -> FhirRepository:
+    """The user's repository; `directory`: for finding patients, restricted charts included."""
+    return FhirRepository(actor=directory_actor(user) if directory else user_actor(user))
 
 
 def search(
-    user: AbstractBaseUser, resource_type: str, params: list[tuple[str, str]], *, count: int = 100
+    user: AbstractBaseUser,
+    resource_type: str,
+    params: list[tuple[str, str]],
+    *,
+    count: int = 100,
+    directory: bool = False,
 ) -> list[Resource]:
     """The matching resources (not included ones), at most `count`."""
-    bundle = repository_for(user).search_bundle(
+    bundle = repository_for(user, directory=directory).search_bundle(
         resource_type,
         [*params, ("_count", str(count)), ("_total", "none")],
         base_url=settings.FHIR_BASE_URL,
@@ -34,19 +42,25 @@ def search(
 
 
 def read(user: AbstractBaseUser, resource_type: str, resource_id: str) -> Resource | None:
-    """The current resource, or None when it does not exist or was deleted."""
+    """The current resource, or None when it does not exist or was deleted. PermissionDenied (a
+    403 page) when the user may not see it: their role, or a restricted chart not open to them."""
     try:
         return repository_for(user).read(resource_type, resource_id).content
     except (ResourceNotFound, ResourceGone):
         return None
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
 
 
-def by_ids(user: AbstractBaseUser, resource_type: str, ids: list[str]) -> dict[str, Resource]:
+def by_ids(
+    user: AbstractBaseUser, resource_type: str, ids: list[str], *, directory: bool = False
+) -> dict[str, Resource]:
     """Resources by id in one search (missing ones are absent from the result)."""
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return {}
-    found = search(user, resource_type, [("_id", ",".join(wanted))], count=len(wanted))
+    params = [("_id", ",".join(wanted))]
+    found = search(user, resource_type, params, count=len(wanted), directory=directory)
     return {resource["id"]: resource for resource in found}
 
 

@@ -51,13 +51,15 @@ def patient_search(*, user: AbstractBaseUser, query: str) -> list[PatientRow]:
     params = search_params(query.strip())
     if not params:
         return []
-    found = search(user, "Patient", [*params, ("_sort", "family")], count=RESULTS_MAX)
+    found = search(
+        user, "Patient", [*params, ("_sort", "family")], count=RESULTS_MAX, directory=True
+    )
     return _rows(found)
 
 
 def recent_patients(*, user: AbstractBaseUser, session: SessionBase) -> list[PatientRow]:
     ids = list(session.get(RECENT_KEY, []))
-    found = by_ids(user, "Patient", ids)
+    found = by_ids(user, "Patient", ids, directory=True)
     return _rows([found[i] for i in ids if i in found])
 
 
@@ -82,14 +84,18 @@ def ward_patients(*, user: AbstractBaseUser, location_id: str) -> list[PatientRo
     }
     where = ",".join(f"Location/{place}" for place in places)
     encounters = search(
-        user, "Encounter", [("status", "in-progress"), ("location", where)], count=500
+        user,
+        "Encounter",
+        [("status", "in-progress"), ("location", where)],
+        count=500,
+        directory=True,
     )
     spot: dict[str, str] = {}
     for encounter in encounters:
         patient_id = reference_id(encounter.get("subject"), "Patient")
         if patient_id:
             spot[patient_id] = _where(encounter, places)
-    patients = by_ids(user, "Patient", list(spot))
+    patients = by_ids(user, "Patient", list(spot), directory=True)
     rows = _rows(list(patients.values()), where=spot)
     return sorted(rows, key=lambda row: (row.where, row.name))
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from clinical.fhir.display import concept_text, parse_datetime
 from clinical.fhir.reads import Resource, belongs_to, read, search
+from clinical.pharmacy.states import PharmacyState, with_pharmacy
 
 ACTIVE = ("active", "on-hold")
 PAST = ("stopped", "completed", "cancelled", "entered-in-error")
@@ -20,6 +21,7 @@ class MedicationRow:
     intent: str
     authored: datetime | None
     requester: str
+    pharmacy: PharmacyState | None  # None: not an order for our pharmacy
 
     @property
     def active(self) -> bool:
@@ -50,6 +52,7 @@ def medication_row(request: Resource) -> MedicationRow:
         intent=request.get("intent", ""),
         authored=parse_datetime(request.get("authoredOn")),
         requester=(request.get("requester") or {}).get("display", ""),
+        pharmacy=with_pharmacy(request),
     )
 
 

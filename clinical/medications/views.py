@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from clinical.chart.access import Chart, chart_view
@@ -14,20 +15,31 @@ from clinical.medications.selectors import (
     patient_medications,
 )
 from clinical.medications.services import medication_stop
+from clinical.pharmacy.live import stamped, unchanged
 from clinical.roles import SIGN_ORDERS
+from clinical.workspace_http import private_page, wants_fragment
 from fhirapi.errors import VersionConflict
 
 PANEL = "clinical/_medications.html"
+LIVE = "medications-live"  # the tables, re-fetched when the chart changes
 
 
 def _render(request: HttpRequest, chart: Chart, notice: str = "", **context) -> HttpResponse:
     user, patient_id = request.user, chart.patient_id
     context |= {
+        "chart": chart,
         "active": patient_medications(user=user, patient_id=patient_id, statuses=ACTIVE),
         "past": patient_medications(user=user, patient_id=patient_id, statuses=PAST),
         "notice": notice,
         "stop_reasons": STOP_REASONS,
     }
+    context["medications_body"], context["stamp"] = stamped(
+        request, "clinical/_medications_body.html", context
+    )
+    if wants_fragment(request, LIVE):
+        if response := unchanged(request, context["stamp"]):
+            return response
+        return private_page(render(request, "clinical/_medications_live.html", context))
     return render_chart(request, chart, tab="medications", panel=PANEL, context=context)
 
 

@@ -1,10 +1,11 @@
 """The users list as the administrator's overview: each user's roles, whether a second factor is
-set up, and whether sign-in is locked now (django-axes). Replaces Django's stock UserAdmin only
-(an admin another app registered for users is left alone)."""
+set up, and whether sign-in is locked now (django-axes), with a filter for locked users and an
+action that unlocks them. Replaces Django's stock UserAdmin only (an admin another app registered
+for users is left alone)."""
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef, QuerySet
@@ -12,7 +13,23 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinical.operations.services import signin_unlock
+
 User = get_user_model()
+UNLOCK_PERMISSION = "axes.delete_accessattempt"
+
+
+class LockedFilter(admin.SimpleListFilter):
+    title = "locked out"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_locked=self.value() == "yes")
+        return queryset
 
 
 class OverviewUserAdmin(UserAdmin):
@@ -26,7 +43,8 @@ class OverviewUserAdmin(UserAdmin):
         "is_active",
         "last_login",
     ]
-    list_filter = ["groups", "is_staff", "is_active"]
+    list_filter = ["groups", LockedFilter, "is_staff", "is_active"]
+    actions = ["unlock"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         locked_since = timezone.now() - settings.AXES_COOLOFF_TIME
@@ -59,6 +77,15 @@ class OverviewUserAdmin(UserAdmin):
     @admin.display(description="locked out", boolean=True)
     def locked(self, user) -> bool:
         return user.is_locked
+
+    @admin.action(description="Unlock sign-in of the selected users", permissions=["unlock"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet) -> None:
+        usernames = list(queryset.values_list("username", flat=True))
+        removed = signin_unlock(usernames=usernames, acting_user=request.user)
+        messages.success(request, f"Cleared {removed} lock-out record(s).")
+
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(UNLOCK_PERMISSION)
 
 
 if type(admin.site._registry.get(User)) is UserAdmin:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from oauth2_provider import models as oauth2_models
 
 from cds.models import UsedJwtId
+from clinical.accounts.middleware import ACTIVITY_RESOLUTION_SECONDS
 from fhirapi.audit.events import AuditKind, Coding
 from fhirapi.audit.models import AuditRecord
 from fhirapi.audit.services import audit_record
@@ -61,11 +62,25 @@ def _audit_batch_delete(cutoff: datetime) -> int:
         return cursor.rowcount
 
 
-def sessions_clear() -> int:
-    """Delete expired browser sessions kept in the database (`manage.py clearsessions`); cached
-    sessions expire in Redis by themselves."""
-    removed = Session.objects.filter(expire_date__lt=timezone.now()).count()
-    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+def sessions_clear(*, now: datetime | None = None) -> int:
+    """Delete expired sessions and stale ones: idle past SESSION_IDLE_TIMEOUT_MINUTES, which the
+    idle time-out would sign out anyway. A session in use is written at least every
+    ACTIVITY_RESOLUTION_SECONDS, each write setting its expire_date SESSION_COOKIE_AGE ahead, so
+    an expire_date earlier than that after the idle limit means no write since. Each is deleted
+    through its session store (the database row and, with Redis, the cached copy)."""
+    now = now or timezone.now()
+    idle = timedelta(
+        minutes=settings.SESSION_IDLE_TIMEOUT_MINUTES, seconds=ACTIVITY_RESOLUTION_SECONDS
+    )
+    stale_before = now - idle + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    keys = Session.objects.filter(expire_date__lt=max(stale_before, now)).values_list(
+        "session_key", flat=True
+    )
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    removed = 0
+    for key in keys.iterator():
+        store().delete(key)
+        removed += 1
     return removed
 
 

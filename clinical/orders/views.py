@@ -3,9 +3,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinical.cds_cards.forms import reason_coding
-from clinical.cds_cards.services import card_accept, card_override, order_sign_cards
-from clinical.cds_cards.store import ShownCard, card_find, card_forget, cards_for, cards_keep
+from clinical.cds_cards.review import overrides_from_post, overrides_record, review_cards
+from clinical.cds_cards.services import card_accept, order_sign_cards
+from clinical.cds_cards.store import card_find, card_forget, cards_for
 from clinical.chart.access import Chart, chart_view
 from clinical.chart.header import active_encounter
 from clinical.chart.rendering import after_write, render_chart
@@ -119,19 +119,15 @@ def orders(request: HttpRequest, chart: Chart) -> HttpResponse:
 
 
 def _review(request, chart, order, *, notice="", errors=None, run_hooks: bool) -> HttpResponse:
-    context_key = f"order-sign:{order['resourceType']}/{order['id']}"
-    if run_hooks:
-        results = order_sign_cards(user=request.user, patient_id=chart.patient_id, drafts=[order])
-        cards = cards_keep(
-            session=request.session,
-            patient_id=chart.patient_id,
-            context=context_key,
-            results=results,
-        )
-        failures = [r for r in results if r.failed]
-    else:
-        cards = cards_for(session=request.session, patient_id=chart.patient_id, context=context_key)
-        failures = []
+    def call():
+        return order_sign_cards(user=request.user, patient_id=chart.patient_id, drafts=[order])
+
+    cards, failures = review_cards(
+        session=request.session,
+        patient_id=chart.patient_id,
+        context=f"order-sign:{order['resourceType']}/{order['id']}",
+        call=call if run_hooks else None,
+    )
     kwargs = {
         "patient_id": chart.patient_id,
         "resource_type": order["resourceType"],
@@ -170,22 +166,19 @@ def order_review(
     require_permission(request.user, SIGN_ORDERS, "sign orders")
     context_key = f"order-sign:{resource_type}/{order_id}"
     cards = cards_for(session=request.session, patient_id=chart.patient_id, context=context_key)
-    overrides, errors = _overrides(request, cards)
+    overrides, errors = overrides_from_post(request.POST, cards)
     if errors:
         return _review(request, chart, order, errors=errors, run_hooks=False)
     try:
         order_sign(patient_id=chart.patient_id, order=order, acting_user=request.user)
     except (ValidationError, VersionConflict) as exc:
         return _review(request, chart, order, errors={"sign": str(exc)}, run_hooks=False)
-    for shown, reason, comment in overrides:
-        card_override(
-            patient_id=chart.patient_id,
-            result=shown.result,
-            reason=reason,
-            comment=comment,
-            acting_user=request.user,
-        )
-        card_forget(session=request.session, key=shown.key)
+    overrides_record(
+        session=request.session,
+        patient_id=chart.patient_id,
+        overrides=overrides,
+        acting_user=request.user,
+    )
     medication = resource_type == "MedicationRequest"
     return after_write(
         request,
@@ -202,20 +195,6 @@ def _after_sign(request, chart, medication: bool, notice: str) -> HttpResponse:
 
         return medications_render(request, chart, notice)
     return _render(request, chart, notice)
-
-
-def _overrides(request: HttpRequest, cards: list[ShownCard]):
-    """Every warning or critical card needs a reason (or a comment) to be overridden."""
-    overrides, errors = [], {}
-    for shown in cards:
-        code = request.POST.get(f"reason-{shown.key}", "")
-        comment = request.POST.get(f"comment-{shown.key}", "").strip()[:500]
-        reason = reason_coding(shown, code)
-        if shown.needs_reason and reason is None and not comment:
-            errors[shown.key] = "Give a reason to override this alert, or accept its suggestion."
-        elif reason is not None or comment:
-            overrides.append((shown, reason, comment))
-    return overrides, errors
 
 
 @chart_view("order decision support accept")

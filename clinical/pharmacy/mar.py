@@ -12,12 +12,13 @@ from django.utils import timezone
 from clinical.fhir.display import concept_text, parse_datetime, quantity_text
 from clinical.fhir.reads import Resource, reference_id, search
 from clinical.pharmacy.schedule import day_bounds, day_schedule
-from clinical.pharmacy.selectors import OrderRow, order_row, outside_pharmacy
+from clinical.pharmacy.selectors import OrderRow, order_row
 from clinical.pharmacy.states import (
     MAR_SLOT_SYSTEM,
     ON_MAR,
     SCHEDULED_TIME_URL,
     PharmacyState,
+    outside_pharmacy,
     pharmacy_state,
 )
 

@@ -22,8 +22,10 @@ from clinical.pharmacy.dispenses import (
     dispensed_quantities,
     order_dispenses,
 )
+from clinical.pharmacy.history import HistoryEntry, order_history
 from clinical.pharmacy.places import NOWHERE, Place, Places
 from clinical.pharmacy.states import (
+    OUTSIDE_CATEGORIES,
     STATE_ORDER,
     PharmacyState,
     Review,
@@ -33,8 +35,6 @@ from clinical.pharmacy.states import (
     version_of,
 )
 
-# Community, outpatient and discharge prescriptions go to outside pharmacies, not this queue.
-OUTSIDE_CATEGORIES = "community,outpatient,discharge"
 REJECTED_SHOWN_HOURS = 24  # rejected orders stay countable (and listed) this long
 QUEUE_MAX = 1000  # one page of each search (FHIR_MAX_COUNT)
 ALL = "all"
@@ -146,16 +146,6 @@ def order_row(order: Resource, place: Place = NOWHERE) -> OrderRow:
     )
 
 
-def outside_pharmacy(order: Resource) -> bool:
-    """Is the order for an outside pharmacy (community, outpatient, discharge prescriptions)?"""
-    outside = OUTSIDE_CATEGORIES.split(",")
-    return any(
-        coding.get("code") in outside
-        for category in order.get("category") or []
-        for coding in category.get("coding") or []
-    )
-
-
 def pharmacy_queue(*, user: AbstractBaseUser, filters: QueueFilters) -> PharmacyQueue:
     orders = _queue_orders(user)
     encounters = by_ids(
@@ -240,7 +230,7 @@ def _restricted(patient_ids: set[str]) -> set[str]:
 def _queue_orders(user: AbstractBaseUser) -> list[Resource]:
     """Signed inpatient orders still with the pharmacy (active; on hold when returned), and the
     orders rejected in the last REJECTED_SHOWN_HOURS."""
-    common = [("intent", "order"), ("category:not", OUTSIDE_CATEGORIES)]
+    common = [("intent", "order"), ("category:not", ",".join(OUTSIDE_CATEGORIES))]
     current = search(
         user, "MedicationRequest", [*common, ("status", "active,on-hold")], count=QUEUE_MAX
     )
@@ -283,6 +273,7 @@ class OrderDetail:
     order: Resource
     row: QueueRow
     dispenses: list[DispenseRow]
+    history: list[HistoryEntry]
 
     @property
     def remaining(self) -> Decimal | None:
@@ -312,7 +303,12 @@ def order_detail(*, user: AbstractBaseUser, order: Resource) -> OrderDetail:
         restricted=bool(_restricted({row.patient_id})),
         dispensed=dispensed,
     )
-    return OrderDetail(order=order, row=queue_row, dispenses=[d[0] for d in dispenses])
+    return OrderDetail(
+        order=order,
+        row=queue_row,
+        dispenses=[d[0] for d in dispenses],
+        history=order_history(user=user, order_id=order["id"]),
+    )
 
 
 # -- the prescriber's side ---------------------------------------------------------------------

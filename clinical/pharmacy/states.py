@@ -45,6 +45,9 @@ DISPENSABLE = frozenset(
 )
 ON_MAR = frozenset({PharmacyState.DISPENSED, PharmacyState.PARTIALLY_DISPENSED})
 
+# Community, outpatient and discharge prescriptions go to outside pharmacies, not ours.
+OUTSIDE_CATEGORIES = ("community", "outpatient", "discharge")
+
 # MedicationRequest.priority (request-priority): most urgent first; no priority is routine.
 PRIORITY_RANK = {"stat": 0, "asap": 1, "urgent": 2, "routine": 3}
 
@@ -104,6 +107,22 @@ def with_state(
             {"url": REVIEW_URL, "extension": review},
         ],
     }
+
+
+def outside_pharmacy(order: Resource) -> bool:
+    """Is the order for an outside pharmacy (community, outpatient, discharge prescriptions)?"""
+    return any(
+        coding.get("code") in OUTSIDE_CATEGORIES
+        for category in order.get("category") or []
+        for coding in category.get("coding") or []
+    )
+
+
+def with_pharmacy(order: Resource) -> PharmacyState | None:
+    """The pharmacy state of a signed order our pharmacy handles, else None."""
+    if order.get("intent") != "order" or order.get("status") == "draft":
+        return None
+    return None if outside_pharmacy(order) else pharmacy_state(order)
 
 
 def priority_rank(order: Resource) -> int:

@@ -1,10 +1,11 @@
 """The `/ws/live/` consumer: one socket per browser tab, following the topics its page shows.
 
 It relays and checks, nothing more: permission when a topic is subscribed and again for every
-message (topics.message_allowed), catch-up from the topic log on reconnect, and presence on chart
-and note-edit topics. The user and their session are read again every heartbeat, so a sign-out,
-a deactivated account or a changed role stops the flow within REALTIME_HEARTBEAT_SECONDS at most
-(and every message already re-checks chart restrictions, care teams and glass breaks).
+message (the process's hub, hub.py, receives each change once and decides for all its sockets
+together; topics.message_recipients), catch-up from the topic log on reconnect, and presence on
+chart and note-edit topics. The user and their session are read again every heartbeat, so a
+sign-out, a deactivated account or a changed role stops the flow within REALTIME_HEARTBEAT_SECONDS
+at most (and every message already re-checks chart restrictions, care teams and glass breaks).
 
 Protocol (JSON text frames); see clinical/realtime/README.md for the page side.
     ← {"type": "welcome", "username": ...}            on connect: who the socket belongs to
@@ -19,7 +20,6 @@ Protocol (JSON text frames); see clinical/realtime/README.md for the page side.
 """
 
 import asyncio
-import time
 from importlib import import_module
 from typing import Any
 
@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from clinical.realtime import publish
+from clinical.realtime.hub import live_hub
 from clinical.realtime.log import topic_log
 from clinical.realtime.publish import Viewer, change_message
 from clinical.realtime.topics import Topic, message_allowed, topic_allowed, topic_parse
@@ -39,7 +40,6 @@ from wintehr.channel_send import bind_server_loop
 MAX_TOPICS = 50
 CLOSE_UNAUTHENTICATED = 4401
 
-_inflight: dict[tuple, asyncio.Future] = {}
 _presence_due: set[str] = set()  # topics whose presence broadcast is scheduled in this process
 PRESENCE_DEBOUNCE_SECONDS = 0.25
 
@@ -47,24 +47,6 @@ PRESENCE_DEBOUNCE_SECONDS = 0.25
 def _log_call(function):
     """The topic log off the event loop, on any thread (it needs no database connection)."""
     return sync_to_async(function, thread_sensitive=False)
-
-
-async def _checked_once(key: tuple, check) -> bool:
-    """Run a permission check once for every consumer of this process that needs the same answer
-    at the same time (same user, topic and message); False when the check itself fails."""
-    waiting = _inflight.get(key)
-    if waiting is not None:
-        return await asyncio.shield(waiting)
-    future: asyncio.Future = asyncio.get_running_loop().create_future()
-    _inflight[key] = future
-    try:
-        allowed = bool(await database_sync_to_async(check)())
-    except Exception:
-        allowed = False
-    finally:
-        _inflight.pop(key, None)
-    future.set_result(allowed)
-    return allowed
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -114,8 +96,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if not await database_sync_to_async(topic_allowed)(user=user, topic=topic):
             await self._deny(topic.name, "forbidden")
             return
-        await self.channel_layer.group_add(topic.group, self.channel_name)
         self.topics[topic.name] = topic
+        await live_hub(self.channel_layer).follow(topic, self)
         seq = (await _log_call(topic_log().watch)([topic.name]))[topic.name]
         await self.send_json({"type": "subscribed", "topic": topic.name, "seq": seq})
         if since is not None and since < seq:
@@ -139,7 +121,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         topic = self.topics.pop(name, None)
         if topic is None:
             return
-        await self.channel_layer.group_discard(topic.group, self.channel_name)
+        await live_hub(self.channel_layer).unfollow(topic, self)
         if topic.has_presence:
             await _log_call(topic_log().presence_leave)(topic.name, self._member())
             await self._presence_broadcast(topic)
@@ -147,34 +129,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _deny(self, name: str, reason: str) -> None:
         await self.send_json({"type": "denied", "topic": name, "reason": reason})
 
-    # -- group messages ------------------------------------------------------------------------
+    # -- from the hub ------------------------------------------------------------------------
 
-    async def live_change(self, event: dict) -> None:
-        message = event["message"]
-        topic = self.topics.get(message["topic"])
-        if topic is None:
-            return
-        user = self.user
-        key = (user.pk, topic.name, message["seq"])
+    async def relay(self, text: str) -> None:
+        await self.send(text_data=text)
 
-        def check() -> bool:
-            return message_allowed(user=user, topic=topic, patient_ids=event.get("patients", ()))
-
-        if await _checked_once(key, check):
-            await self.send_json(message)
-        elif not await database_sync_to_async(topic_allowed)(user=user, topic=topic):
-            await self._unsubscribe(topic.name)  # the topic itself is closed to them now
+    async def topic_closed(self, topic: Topic) -> None:
+        if topic.name in self.topics:
+            await self._unsubscribe(topic.name)
             await self._deny(topic.name, "forbidden")
-
-    async def live_presence(self, event: dict) -> None:
-        message = event["message"]
-        topic = self.topics.get(message["topic"])
-        if topic is None:
-            return
-        user = self.user
-        key = (user.pk, topic.name, "presence", time.monotonic() // 1)
-        if await _checked_once(key, lambda: topic_allowed(user=user, topic=topic)):
-            await self.send_json(message)
 
     # -- presence ------------------------------------------------------------------------------
 

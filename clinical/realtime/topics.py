@@ -11,17 +11,18 @@
   open the note's chart.
 
 On queue, inbox and ward topics a change about a patient whose chart the user may not open is
-not delivered. Every check runs when subscribing and again for every message.
+not delivered. Every check runs when subscribing and again for every message, once for all
+the followers of a topic in a server process (clinical/realtime/hub.py).
 """
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from clinical.chart_access.selectors import chart_access_check
+from clinical.chart_access.selectors import chart_open_to
 from clinical.fhir.practitioners import practitioner_id
 from clinical.roles import VERIFY_ORDERS, VIEW_CHART
 from fhirapi.errors import FhirError
@@ -86,32 +87,48 @@ def _is_fhir_id(text: str) -> bool:
 
 def topic_allowed(*, user: User, topic: Topic) -> bool:
     """May the user follow the topic (now)?"""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if topic.kind == CHART:
-        return chart_access_check(user=user, patient_id=topic.key).allowed
-    if topic.kind == PHARMACY_QUEUE:
-        return user.has_perm(VERIFY_ORDERS)
-    if topic.kind == RESULTS_INBOX:
-        return user.get_username() == topic.key and user.has_perm(VIEW_CHART)
-    if topic.kind == WARD:
-        return user.has_perm(VIEW_CHART)
-    if topic.kind == NOTE_EDIT:
-        patient_id = _note_patient(topic.key)
-        if patient_id is None:
-            return False
-        return chart_access_check(user=user, patient_id=patient_id).allowed
-    return False
+    return user.is_authenticated and user.pk in followers_allowed(users=[user], topic=topic)
 
 
 def message_allowed(*, user: User, topic: Topic, patient_ids: Iterable[str]) -> bool:
-    """May the user receive this message of the topic: the topic still, and (off the chart
-    topics, which have checked their one patient) the chart of every patient it is about."""
-    if not topic_allowed(user=user, topic=topic):
-        return False
+    """May the user receive this message of the topic?"""
+    _, allowed = message_recipients(users=[user], topic=topic, patient_ids=patient_ids)
+    return user.is_authenticated and user.pk in allowed
+
+
+def followers_allowed(*, users: Sequence[User], topic: Topic) -> set:
+    """The primary keys of those of `users` who may follow the topic now (one decision for all
+    the followers of a change: its queries do not grow with their number)."""
+    active = [u for u in users if u.is_authenticated and u.is_active]
+    if topic.kind == CHART:
+        return chart_open_to(users=active, patient_id=topic.key)
+    if topic.kind == NOTE_EDIT:
+        patient_id = _note_patient(topic.key) if active else None
+        return chart_open_to(users=active, patient_id=patient_id) if patient_id else set()
+    if topic.kind == PHARMACY_QUEUE:
+        return {u.pk for u in active if u.has_perm(VERIFY_ORDERS)}
+    if topic.kind == RESULTS_INBOX:
+        return {u.pk for u in active if u.get_username() == topic.key and u.has_perm(VIEW_CHART)}
+    if topic.kind == WARD:
+        return {u.pk for u in active if u.has_perm(VIEW_CHART)}
+    return set()
+
+
+def message_recipients(
+    *, users: Sequence[User], topic: Topic, patient_ids: Iterable[str]
+) -> tuple[set, set]:
+    """(who of `users` may still follow the topic, who of those may receive this message): off
+    the chart topics, which have checked their one patient, the chart of every patient the
+    message is about must be open to them."""
+    following = followers_allowed(users=users, topic=topic)
+    allowed = set(following)
     if topic.kind in (CHART, NOTE_EDIT):
-        return True
-    return all(chart_access_check(user=user, patient_id=p).allowed for p in patient_ids)
+        return following, allowed
+    for patient_id in set(patient_ids):
+        if not allowed:
+            break
+        allowed &= chart_open_to(users=[u for u in users if u.pk in allowed], patient_id=patient_id)
+    return following, allowed
 
 
 def _note_patient(document_id: str) -> str | None:

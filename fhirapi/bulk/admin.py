@@ -73,7 +73,15 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 @admin.register(ExportJob)
 class ExportJobAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "level", "status", "resources_done", "owner", "expires_at")
+    list_display = (
+        "created_at",
+        "level",
+        "status",
+        "resources_done",
+        "current_type",
+        "owner",
+        "expires_at",
+    )
     list_filter = ("status", "level")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 from fhirapi.bulk import records
 from fhirapi.errors import InvalidResource, PreconditionFailed
 from fhirapi.services import FhirRepository
-from fhirapi.store.references import rewrite_references
+from fhirapi.store.references import replace_references
 
 
 def search_engine_available() -> bool:
@@ -33,7 +33,8 @@ class ReferenceResolver:
         self.resolved: dict[str, str] = {}  # "Type?query" -> "Type/id"
 
     def rewrite(self, resource: dict[str, Any], known: dict[str, str] | None = None) -> dict:
-        """A copy with `known` references (a Bundle's fullUrls) and conditional ones replaced."""
+        """The resource, changed in place (imported resources are freshly parsed, no copy is
+        needed), with `known` references (a Bundle's fullUrls) and conditional ones replaced."""
         known = known or {}
 
         def target(reference: str) -> str | None:
@@ -41,7 +42,8 @@ class ReferenceResolver:
                 return known[reference]
             return self.resolve(reference) if is_conditional(reference) else None
 
-        return rewrite_references(resource, target)
+        replace_references(resource, target)
+        return resource
 
     def resolve(self, reference: str) -> str:
         """`Type/id` of the one resource the conditional reference matches."""

@@ -8,6 +8,7 @@ any order and refer to each other in cycles); conditional references must resolv
 """
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ from fhirapi.store.writes import ID_PATTERN
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS = 1000  # per file; past this the file is abandoned
+# A line that may hold a conditional reference (`"reference": "Practitioner?identifier=..."`):
+# only those are walked for references to rewrite.
+CONDITIONAL_REFERENCE = re.compile(rb'"reference"\s*:\s*"[A-Za-z]+\?')
 ERRORS_KEPT = 20  # per file, in the result
 
 
@@ -203,7 +207,7 @@ class Importer:
         ):
             result.error(f"line {number}: {resource_id!r} is not a valid id")
             return None
-        if b"?" in raw and b'"reference"' in raw:
+        if CONDITIONAL_REFERENCE.search(raw):
             try:
                 resource = self.resolver.rewrite(resource)
             except FhirError as exc:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 
@@ -23,11 +24,13 @@ def current_contents(keys: Iterable[Key]) -> dict[Key, dict[str, Any] | None]:
         by_type.setdefault(resource_type, []).append(resource_id)
     found: dict[Key, dict[str, Any] | None] = {}
     for resource_type, ids in by_type.items():
-        rows = ResourceRecord.objects.filter(
-            resource_type=resource_type, resource_id__in=ids
-        ).values_list("resource_id", "deleted", "content")
-        for resource_id, deleted, content in rows:
-            found[(resource_type, resource_id)] = DELETED if deleted else content
+        rows = (
+            ResourceRecord.objects.filter(resource_type=resource_type, resource_id__in=ids)
+            .annotate(text=Cast("content", TextField()))
+            .values_list("resource_id", "deleted", "text")
+        )
+        for resource_id, deleted, text in rows:  # orjson parses the text ~4x faster than json
+            found[(resource_type, resource_id)] = DELETED if deleted else orjson.loads(text)
     return found
 
 

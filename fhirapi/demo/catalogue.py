@@ -2,6 +2,7 @@
 codes with their displays (most as Synthea writes them), UCUM units and adult reference ranges."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -490,8 +491,9 @@ ALLERGIES = (
     ),
 )
 
-# The demo DICOM files (fhirapi/data/demo-dicom): (modality, description, study, series, instance,
-# SOP class).
+# The demo DICOM files (fhirapi/data/demo-dicom; imaging/services/demo.py stores them for the
+# demo patients): (modality, description, study, series, instance, SOP class).
+DEMO_DICOM_DIR = Path(__file__).resolve().parents[1] / "data" / "demo-dicom"
 IMAGING = (
     (
         "CT",

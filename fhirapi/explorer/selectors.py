@@ -13,7 +13,7 @@ from fhirapi.audit.rest_events import patient_of_query, patient_of_resource
 from fhirapi.audit.services import MINOR_FAILURE, SUCCESS, audit_record
 from fhirapi.errors import FhirError
 from fhirapi.explorer.query import ExplorerQuery
-from fhirapi.services import Actor, FhirRepository
+from fhirapi.services import FhirRepository, user_actor
 from fhirapi.store.reads import HistoryQuery, TypeCounts
 from fhirapi.store.values import StoredResource
 
@@ -86,7 +86,7 @@ def explorer_resource(
 
 
 def _repository(user: AbstractBaseUser) -> FhirRepository:
-    return FhirRepository(actor=Actor(username=user.get_username()))
+    return FhirRepository(actor=user_actor(user))
 
 
 def _audit(

@@ -64,13 +64,17 @@ def explorer(request: HttpRequest) -> HttpResponse:
         return _private(render(request, "explorer/_results.html", context))
     if _fragment(request, "builder"):
         return _private(render(request, "explorer/_builder.html", context))
-    counts = selectors.explorer_type_counts(user=request.user)
-    context |= {
-        "counts": sorted(counts.counts.items()),
-        "estimated": counts.estimated,
-        "all_types": resource_types(),
-    }
+    context |= {**_type_counts(request.user), "all_types": resource_types()}
     return _private(render(request, "explorer/page.html", context))
+
+
+def _type_counts(user) -> dict:
+    """The counts by type, or why the user's FHIR rights do not allow them."""
+    try:
+        counts = selectors.explorer_type_counts(user=user)
+    except FhirError as exc:
+        return {"counts": [], "estimated": False, "counts_error": str(exc)}
+    return {"counts": sorted(counts.counts.items()), "estimated": counts.estimated}
 
 
 def _next_url(query: ExplorerQuery | None, result: SearchResult | None) -> str:

@@ -1,5 +1,5 @@
 """Importing this package registers every operation (one module each)."""
 
-from fhirapi.operations import bulk_import, everything, export, meta, reindex, validate
+from fhirapi.operations import bulk_import, cohort, everything, export, meta, reindex, validate
 
-__all__ = ["bulk_import", "everything", "export", "meta", "reindex", "validate"]
+__all__ = ["bulk_import", "cohort", "everything", "export", "meta", "reindex", "validate"]

@@ -8,7 +8,9 @@ beyond that.
 
 `compartment_patient` (a SMART patient-context token) keeps only resources in that Patient's
 compartment; it combines with the compartment of a `Patient/[id]/[type]` search, and it also
-restricts the resources `_include`/`_revinclude` add to a page (`include`).
+restricts the resources `_include`/`_revinclude` add to a page (`include`). `hidden_patients`
+(restricted charts the actor may not open) leaves out every resource in those Patients'
+compartments: from the matches, from what `_has` looks at, and from what the includes add.
 """
 
 import dataclasses
@@ -44,14 +46,22 @@ def search_bundle(
     base_url: str,
     strict: bool = False,
     compartment_patient: str | None = None,
+    hidden_patients: tuple[str, ...] = (),
 ) -> dict:
     """A type search (`resource_type`) or a system search (None, with `_type` or without)."""
     ensure_custom_parameters()
     query = parse_query(resource_type, params, strict=strict)
     compartments = (compartment_patient,) if compartment_patient else ()
-    where = matching(query, _scope(query, base_url), compartments)
+    where = matching(query, _scope(query, base_url, hidden_patients), compartments)
     path = resource_type or ""
-    return _search(query, where, base_url=base_url, path=path, compartments=compartments)
+    return _search(
+        query,
+        where,
+        base_url=base_url,
+        path=path,
+        compartments=compartments,
+        hidden=hidden_patients,
+    )
 
 
 def compartment_bundle(
@@ -62,6 +72,7 @@ def compartment_bundle(
     base_url: str,
     strict: bool = False,
     compartment_patient: str | None = None,
+    hidden_patients: tuple[str, ...] = (),
 ) -> dict:
     """`Patient/[id]/[type]`, or `Patient/[id]/*` (every type of the compartment) when
     `resource_type` is None."""
@@ -71,10 +82,13 @@ def compartment_bundle(
     kept = tuple(t for t in query.resource_types or members if t in members)
     query = dataclasses.replace(query, resource_types=kept)
     compartments = tuple(dict.fromkeys(p for p in (patient_id, compartment_patient) if p))
-    where = matching(query, _scope(query, base_url), compartments) if kept else FALSE
+    scope = _scope(query, base_url, hidden_patients)
+    where = matching(query, scope, compartments) if kept else FALSE
     path = f"Patient/{patient_id}/{resource_type or '*'}"
     restriction = (compartment_patient,) if compartment_patient else ()
-    return _search(query, where, base_url=base_url, path=path, compartments=restriction)
+    return _search(
+        query, where, base_url=base_url, path=path, compartments=restriction, hidden=hidden_patients
+    )
 
 
 def find_matches(
@@ -105,19 +119,26 @@ def compartment_types() -> frozenset[str]:
     return frozenset(t for t in resource_types() if patient_compartment_params(t))
 
 
-def _scope(query: SearchQuery, base_url: str) -> Scope:
+def _scope(query: SearchQuery, base_url: str, hidden_patients: tuple[str, ...] = ()) -> Scope:
     types = query.resource_types or tuple(resource_types())
-    return Scope(types, tuple(b for b in (settings.FHIR_BASE_URL, base_url) if b))
+    bases = tuple(b for b in (settings.FHIR_BASE_URL, base_url) if b)
+    return Scope(types, bases, hidden_patients=hidden_patients)
 
 
 def _search(
-    query: SearchQuery, where: Sql, *, base_url: str, path: str, compartments: tuple[str, ...]
+    query: SearchQuery,
+    where: Sql,
+    *,
+    base_url: str,
+    path: str,
+    compartments: tuple[str, ...],
+    hidden: tuple[str, ...],
 ) -> dict:
     page = _page(query, where) if not query.summary_count else Page([], None, False, False)
     total = page.total if page.total is not None else _total(query, where)
     page = dataclasses.replace(page, total=total)
     if query.includes and page.matches:
-        found = included_resources(query.includes, page.matches, compartments)
+        found = included_resources(query.includes, page.matches, compartments, hidden)
         cap = include_cap() if found.capped else None
         page = dataclasses.replace(page, included=found.resources, include_capped=cap)
     return searchset(query, page, base_url=base_url, path=path)

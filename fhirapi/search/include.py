@@ -8,7 +8,8 @@ resources are included per page; beyond that the Bundle's OperationOutcome says 
 With `compartment_patient` (a SMART patient-context token) an included resource of a type in the
 Patient compartment must be in that patient's compartment; shared types (Practitioner,
 Organization, Medication...) are included as they are. The access policy then re-checks every
-entry (`visible_bundle`).
+entry (`visible_bundle`). Nothing in a `hidden` Patient's compartment (a restricted chart the actor
+may not open) is included.
 """
 
 from collections.abc import Iterable
@@ -19,8 +20,16 @@ from django.conf import settings
 from fhirapi.search.include_params import Include
 from fhirapi.search.models import ReferenceIndex
 from fhirapi.search.registry import patient_compartment_params, resource_types
-from fhirapi.search.sql import RECORDS, TRUE, Sql, all_of, any_of
-from fhirapi.search.statement import COMPARTMENTS, Match, fetch_rows, match_from_row
+from fhirapi.search.sql import (
+    COMPARTMENTS,
+    RECORDS,
+    TRUE,
+    Sql,
+    all_of,
+    any_of,
+    outside_compartments,
+)
+from fhirapi.search.statement import Match, fetch_rows, match_from_row
 from fhirapi.store.values import StoredResource
 
 REFERENCES = ReferenceIndex._meta.db_table
@@ -36,7 +45,10 @@ class Included:
 
 
 def included_resources(
-    includes: tuple[Include, ...], matches: list[Match], compartments: tuple[str, ...]
+    includes: tuple[Include, ...],
+    matches: list[Match],
+    compartments: tuple[str, ...],
+    hidden: tuple[str, ...] = (),
 ) -> Included:
     """The resources the includes add to a page of `matches`."""
     cap = include_cap()
@@ -47,7 +59,7 @@ def included_resources(
         active = [i for i in includes if round_number == 0 or i.iterate]
         if not active or not frontier:
             break
-        new = _round(active, frontier, seen, compartments, limit=cap - len(found) + 1)
+        new = _round(active, frontier, seen, compartments, hidden, limit=cap - len(found) + 1)
         seen.update(m.record_id for m in new)
         found.extend(new)
         if len(found) > cap:
@@ -65,6 +77,7 @@ def _round(
     frontier: list[int],
     seen: set[int],
     compartments: tuple[str, ...],
+    hidden: tuple[str, ...],
     *,
     limit: int,
 ) -> list[Match]:
@@ -81,6 +94,7 @@ def _round(
             Sql("NOT t.deleted"),
             Sql("NOT (t.id = ANY(%s))", (sorted(seen),)),
             *(_in_compartment(patient_id) for patient_id in compartments),
+            outside_compartments("t", hidden),
             chosen,
         ]
     )

@@ -9,10 +9,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fhirapi.search.models import CompartmentIndex
 from fhirapi.search.scope import Scope
 from fhirapi.store.models import ResourceRecord
 
 RECORDS = ResourceRecord._meta.db_table
+COMPARTMENTS = CompartmentIndex._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +81,14 @@ def row_exists(table: str, scope: Scope, param: str, condition: Sql, alias: str 
         ]
     )
     return Sql(f"EXISTS (SELECT 1 FROM {table} {alias} WHERE {where.text})", where.params)
+
+
+def outside_compartments(record: str, patient_ids: tuple[str, ...]) -> Sql:
+    """The record (alias `record`) is in none of these Patients' compartments."""
+    if not patient_ids:
+        return TRUE
+    return Sql(
+        f"NOT EXISTS (SELECT 1 FROM {COMPARTMENTS} k WHERE k.record_id = {record}.id"
+        " AND k.patient_id = ANY(%s))",
+        (list(patient_ids),),
+    )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from fhirapi.search.models import ReferenceIndex
 from fhirapi.search.query import Criterion
 from fhirapi.search.scope import Scope
-from fhirapi.search.sql import RECORDS, Sql, all_of, in_types, row_exists
+from fhirapi.search.sql import RECORDS, Sql, all_of, in_types, outside_compartments, row_exists
 
 TABLE = ReferenceIndex._meta.db_table
 Condition = Callable[[Criterion, Scope], Sql]
@@ -19,13 +19,19 @@ def condition(criterion: Criterion, scope: Scope, inner_condition: Condition) ->
     depth = int(scope.record.removeprefix("r") or 0) + 1
     target = f"r{depth}"
     link = f"l{depth}"
-    inner_scope = Scope(criterion.target_types, scope.base_urls, record=target)
+    inner_scope = Scope(
+        criterion.target_types,
+        scope.base_urls,
+        record=target,
+        hidden_patients=scope.hidden_patients,
+    )
     inner = inner_condition(criterion.chain, inner_scope)  # type: ignore[arg-type]
     where = all_of(
         [
             Sql(f"{target}.resource_type = {link}.target_type"),
             Sql(f"{target}.resource_id = {link}.target_id"),
             Sql(f"NOT {target}.deleted"),
+            outside_compartments(target, scope.hidden_patients),
             inner,
         ]
     )

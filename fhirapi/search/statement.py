@@ -12,15 +12,13 @@ import orjson
 from django.db import connection
 
 from fhirapi.search.conditions import query_condition
-from fhirapi.search.models import CompartmentIndex
 from fhirapi.search.paging import BEFORE, Cursor, keyset_condition
 from fhirapi.search.query import SearchQuery
 from fhirapi.search.scope import Scope
 from fhirapi.search.sorting import SortColumn, order_by
-from fhirapi.search.sql import RECORDS, Sql, all_of, in_types
+from fhirapi.search.sql import COMPARTMENTS, RECORDS, Sql, all_of, in_types, outside_compartments
 from fhirapi.store.values import StoredResource
 
-COMPARTMENTS = CompartmentIndex._meta.db_table
 _RECORD_COLUMNS = "r.id, r.resource_type, r.resource_id, r.version_id, r.last_updated, r.content"
 
 
@@ -38,6 +36,7 @@ def matching(query: SearchQuery, scope: Scope, compartments: tuple[str, ...]) ->
             in_types("r.resource_type", scope.resource_types),
             Sql("NOT r.deleted"),
             *(_in_compartment(patient_id) for patient_id in compartments),
+            outside_compartments("r", scope.hidden_patients),
             query_condition(query.criteria, scope),
         ]
     )

@@ -1,8 +1,9 @@
 """What an actor may do with FHIR data: the policy FhirRepository checks on every interaction.
 
-`AccessPolicy` (FULL_ACCESS) lets everything through: the EHR's own users (their roles are checked
-by the workspace), scripts with API tokens, and the system. `ScopePolicy` holds a SMART token's
-resource scopes and, for patient-context tokens, the patient:
+`AccessPolicy` (FULL_ACCESS) lets everything through: the system and its internal jobs. People
+act under their role's rights and the restricted charts (`FHIR_USER_POLICY`, see
+`fhirapi.services.user_actor`), combined with a token's scopes (`CombinedPolicy`).
+`ScopePolicy` holds a SMART token's resource scopes and, for patient-context tokens, the patient:
 
 - an interaction needs a scope with its permission letter on the resource type
   (c create; r read, vread, instance history; u update, patch; d delete; s search, type history);
@@ -62,8 +63,64 @@ class AccessPolicy:
         """The search result without entries the actor may not see."""
         return bundle
 
+    def hidden_patients(self) -> tuple[str, ...]:
+        """Patients whose whole compartment the actor may not see (restricted charts): searches
+        leave it out, reads of it are refused."""
+        return ()
+
+    def hides(self, resource: Any) -> bool:
+        """Whether the resource is in a hidden Patient's compartment (type and system history
+        leave such versions out)."""
+        return False
+
 
 FULL_ACCESS = AccessPolicy()
+
+
+class CombinedPolicy(AccessPolicy):
+    """What both policies allow: a person's rights (`outer`: role, restricted charts) narrowed by
+    what they granted an app (`inner`: a SMART token's scopes)."""
+
+    def __init__(self, outer: AccessPolicy, inner: AccessPolicy) -> None:
+        self.parts = (outer, inner)
+        self.patient_id = inner.patient_id or outer.patient_id
+        self.restricted = outer.restricted or inner.restricted
+
+    def require(self, permission: str, resource_type: str | None) -> None:
+        for part in self.parts:
+            part.require(permission, resource_type)
+
+    def require_resource(self, permission: str, resource: Any) -> None:
+        for part in self.parts:
+            part.require_resource(permission, resource)
+
+    def require_visible(self, resource: Any) -> None:
+        for part in self.parts:
+            part.require_visible(resource)
+
+    def require_whole_type(self, resource_type: str | None) -> None:
+        for part in self.parts:
+            part.require_whole_type(resource_type)
+
+    def search_params(self, resource_type: str | None, params: Params) -> Params:
+        for part in self.parts:
+            params = part.search_params(resource_type, params)
+        return params
+
+    def search_compartment(self, resource_type: str | None) -> str | None:
+        outer, inner = self.parts
+        return inner.search_compartment(resource_type) or outer.search_compartment(resource_type)
+
+    def visible_bundle(self, bundle: dict[str, Any]) -> dict[str, Any]:
+        for part in self.parts:
+            bundle = part.visible_bundle(bundle)
+        return bundle
+
+    def hidden_patients(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p for part in self.parts for p in part.hidden_patients()))
+
+    def hides(self, resource: Any) -> bool:
+        return any(part.hides(resource) for part in self.parts)
 
 
 @dataclass(frozen=True)

@@ -97,13 +97,3 @@ def origin_is_registered(origin: str) -> bool:
 def _origin(uri: str) -> str:
     parts = urlsplit(uri)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def fhir_user_url(user: AbstractBaseUser, *, origin: str) -> str:
-    """The signed-in user's FHIR record (the `fhirUser` claim) on the server at `origin`: their
-    Practitioner when one is linked, else a URL naming the EHR user."""
-    origin = origin.rstrip("/")
-    practitioner_id = practitioner_id_for_user(user)
-    if practitioner_id is not None:
-        return f"{origin}/fhir/Practitioner/{practitioner_id}"
-    return f"{origin}/auth/users/{user.get_username()}"

@@ -26,13 +26,13 @@ from fhirapi.smart.client_assertion import (
 )
 from fhirapi.smart.context import NO_CONTEXT, context_of
 from fhirapi.smart.models import GrantContext, TokenContext
+from fhirapi.smart.practitioners import fhir_user_url
 from fhirapi.smart.scopes import (
     REFRESH_SCOPES,
     InvalidScope,
     parse_resource_scope,
     scope_covered,
 )
-from fhirapi.smart.selectors import fhir_user_url
 from fhirapi.store.resource_types import is_resource_type
 
 logger = logging.getLogger(__name__)

@@ -27,9 +27,9 @@ from fhirapi.smart.authorization import (
 from fhirapi.smart.context import context_of
 from fhirapi.smart.discovery import smart_configuration
 from fhirapi.smart.forms import SMART_FIELDS, SmartAllowForm
+from fhirapi.smart.practitioners import fhir_user_url
 from fhirapi.smart.selectors import (
     access_token_by_value,
-    fhir_user_url,
     patient_choice,
     patient_choices,
 )

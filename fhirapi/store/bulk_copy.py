@@ -15,8 +15,9 @@ from django.db import connection
 from fhirapi.store.models import ResourceRecord, ResourceVersion
 
 
-def records_copy(records: list[ResourceRecord]) -> None:
-    """Insert unsaved records, setting their primary keys."""
+def records_copy(records: list[ResourceRecord]) -> list[str | None]:
+    """Insert unsaved records, setting their primary keys. Returns each record's content as the
+    JSON text written, for record_versions_copy (each content is serialized once)."""
     table = ResourceRecord._meta.db_table
     with connection.wrap_database_errors, connection.cursor() as cursor:
         cursor.execute(
@@ -27,43 +28,36 @@ def records_copy(records: list[ResourceRecord]) -> None:
             record.pk = pk
             record._state.adding = False
             record._state.db = connection.alias
+    texts = [_json(record.content) for record in records]
     columns = ("id", "resource_type", "resource_id", "version_id", "last_updated", "deleted")
-    rows = (_record_row(r) for r in records)
-    copy_rows(table, (*columns, "content"), rows)
-
-
-def _record_row(r: ResourceRecord) -> tuple:
-    return (
-        r.pk,
-        r.resource_type,
-        r.resource_id,
-        r.version_id,
-        r.last_updated,
-        r.deleted,
-        _json(r.content),
+    rows = (
+        (r.pk, r.resource_type, r.resource_id, r.version_id, r.last_updated, r.deleted, text)
+        for r, text in zip(records, texts, strict=True)
     )
+    copy_rows(table, (*columns, "content"), rows)
+    return texts
 
 
-def versions_copy(versions: list[ResourceVersion]) -> None:
-    """Insert unsaved versions (their primary keys are not read back)."""
+def record_versions_copy(
+    records: list[ResourceRecord], texts: list[str | None], *, method: str
+) -> None:
+    """Insert the version row of each saved record as it now is (`texts`: its content as JSON)."""
     table = ResourceVersion._meta.db_table
     columns = ("record_id", "resource_type", "resource_id", "version_id", "last_updated", "method")
-    rows = (_version_row(v) for v in versions)
-    copy_rows(table, (*columns, "deleted", "content"), rows)
-
-
-def _version_row(v: ResourceVersion) -> tuple:
-    content = _json(v.content)
-    return (
-        v.record_id,
-        v.resource_type,
-        v.resource_id,
-        v.version_id,
-        v.last_updated,
-        v.method,
-        v.deleted,
-        content,
+    rows = (
+        (
+            r.pk,
+            r.resource_type,
+            r.resource_id,
+            r.version_id,
+            r.last_updated,
+            method,
+            r.deleted,
+            text,
+        )
+        for r, text in zip(records, texts, strict=True)
     )
+    copy_rows(table, (*columns, "deleted", "content"), rows)
 
 
 def _json(content: dict[str, Any] | None) -> str | None:

@@ -232,11 +232,17 @@ def rewrite_references(
     """A copy of `resource` with each Reference.reference `r` replaced by `mapping(r)`,
     where that is not None (urn:uuid:... -> Patient/123 in a transaction)."""
     rewritten = json_copy(resource)
-    for found in reference_elements(rewritten):
+    replace_references(rewritten, mapping)
+    return rewritten
+
+
+def replace_references(resource: dict[str, Any], mapping: Callable[[str], str | None]) -> None:
+    """rewrite_references without the copy: changes `resource` itself (the import's freshly
+    parsed resources, which nothing else holds)."""
+    for found in reference_elements(resource):
         replacement = mapping(found.element["reference"])
         if replacement is not None:
             found.element["reference"] = replacement
-    return rewritten
 
 
 def check_contained_references(resource: dict[str, Any]) -> list[Issue]:

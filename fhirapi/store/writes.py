@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fhirapi.errors import ResourceNotFound, VersionConflict
 from fhirapi.search.indexing import index_records, reindex_record, unindex_record
-from fhirapi.store.bulk_copy import records_copy, versions_copy
+from fhirapi.store.bulk_copy import record_versions_copy, records_copy
 from fhirapi.store.compartments import resource_patient_ids
 from fhirapi.store.events import ResourceChanged, announce_on_commit
 from fhirapi.store.models import ResourceRecord, ResourceVersion
@@ -93,9 +93,9 @@ def records_insert_many(resources: list[tuple[dict[str, Any], str]]) -> list[Wri
         )
         for resource, resource_id in resources
     ]
-    records_copy(records)
+    texts = records_copy(records)
     index_records(records)
-    versions_copy([_version_of(record, ResourceVersion.Method.CREATE) for record in records])
+    record_versions_copy(records, texts, method=ResourceVersion.Method.CREATE)
     for record in records:
         patients = resource_patient_ids(record.content)
         announce_on_commit(

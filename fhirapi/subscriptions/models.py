@@ -19,6 +19,30 @@ class SubscriptionChannel(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices)
     failures = models.IntegerField(default=0)  # consecutive failed delivery attempts
     last_error = models.TextField(blank=True)
+    last_delivery_at = models.DateTimeField(null=True, blank=True)  # the last attempt's time
 
     def __str__(self) -> str:
         return f"Subscription/{self.subscription_id} ({self.resource_type}, {self.status})"
+
+
+class PendingNotification(models.Model):
+    """A rest-hook notification whose retries ran out; the periodic `subscriptions_retry` job
+    (tasks.py) tries it again until it is delivered or FHIR_SUBSCRIPTION_RETRY_HOURS old. One per
+    resource: a later failed change of the same resource replaces it."""
+
+    channel = models.ForeignKey(SubscriptionChannel, on_delete=models.CASCADE, related_name="+")
+    resource_type = models.CharField(max_length=64)
+    resource_id = models.CharField(max_length=64)
+    version_id = models.IntegerField()
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "resource_type", "resource_id"], name="pending_once_per_resource"
+            )
+        ]
+        indexes = [models.Index(fields=["failed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}/{self.resource_id}/_history/{self.version_id}"

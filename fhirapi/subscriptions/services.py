@@ -3,19 +3,25 @@
 and record each delivery's outcome (status `error` after repeated failures, `active` again after
 a success). The rest-hook HTTP call is in delivery.py, its retries in tasks.py."""
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
+from fhirapi.audit.events import REST_KINDS
+from fhirapi.audit.services import audit_record
 from fhirapi.errors import FhirError, ResourceGone, ResourceNotFound, VersionConflict
-from fhirapi.services import FhirRepository
+from fhirapi.services import FhirRepository, user_actor
 from fhirapi.store.events import ResourceChanged
 from fhirapi.store.resource_types import is_resource_type
 from fhirapi.subscriptions.delivery import DeliveryFailed, rest_hook_send
-from fhirapi.subscriptions.models import SubscriptionChannel
+from fhirapi.subscriptions.models import PendingNotification, SubscriptionChannel
 from wintehr.channel_send import group_send_all
 
 logger = structlog.get_logger(__name__)
@@ -24,6 +30,7 @@ REST_HOOK = "rest-hook"
 WEBSOCKET = "websocket"
 JSON_PAYLOADS = frozenset({"application/fhir+json", "application/json", "application/json+fhir"})
 MATCH_CHUNK = 200  # resource ids per matching search
+RETRY_BATCH = 500  # parked notifications tried per run of the periodic retry job
 
 
 def websocket_group(subscription_id: str) -> str:
@@ -70,6 +77,7 @@ def subscription_matches(
 
 def notification_send(*, channel: SubscriptionChannel, event: ResourceChanged) -> None:
     if channel.channel_type == WEBSOCKET:
+        SubscriptionChannel.objects.filter(pk=channel.pk).update(last_delivery_at=timezone.now())
         group_send_all(
             [
                 (
@@ -219,14 +227,14 @@ def delivery_record(*, subscription_id: str, error: str | None) -> None:
     channel = SubscriptionChannel.objects.select_for_update().filter(pk=subscription_id).first()
     if channel is None:
         return
+    channel.last_delivery_at = timezone.now()
     if error is None:
-        if channel.failures or channel.status != SubscriptionChannel.Status.ACTIVE:
-            recovering = channel.status == SubscriptionChannel.Status.ERROR
-            channel.failures, channel.last_error = 0, ""
-            channel.status = SubscriptionChannel.Status.ACTIVE
-            channel.save(update_fields=["failures", "last_error", "status"])
-            if recovering:
-                _status_write(subscription_id, "active", None)
+        recovering = channel.status == SubscriptionChannel.Status.ERROR
+        channel.failures, channel.last_error = 0, ""
+        channel.status = SubscriptionChannel.Status.ACTIVE
+        channel.save(update_fields=["failures", "last_error", "status", "last_delivery_at"])
+        if recovering:
+            _status_write(subscription_id, "active", None)
         return
     channel.failures += 1
     channel.last_error = error
@@ -234,9 +242,83 @@ def delivery_record(*, subscription_id: str, error: str | None) -> None:
     reaching = channel.failures >= limit and channel.status == SubscriptionChannel.Status.ACTIVE
     if reaching:
         channel.status = SubscriptionChannel.Status.ERROR
-    channel.save(update_fields=["failures", "last_error", "status"])
+    channel.save(update_fields=["failures", "last_error", "status", "last_delivery_at"])
     if reaching:
         _status_write(subscription_id, "error", f"{channel.failures} deliveries failed; {error}")
+
+
+# -- notifications whose retries ran out ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetrySummary:
+    delivered: int
+    failed: int
+    dropped: int  # older than FHIR_SUBSCRIPTION_RETRY_HOURS: given up
+
+
+def notification_park(
+    *, subscription_id: str, resource_type: str, resource_id: str, version_id: int
+) -> None:
+    """Keep a notification whose retries ran out for the periodic retry job (the latest version
+    of each resource); nothing when the subscription has stopped getting notifications."""
+    if not SubscriptionChannel.objects.filter(pk=subscription_id).exists():
+        return
+    PendingNotification.objects.update_or_create(
+        channel_id=subscription_id,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        defaults={"version_id": version_id, "failed_at": timezone.now()},
+    )
+
+
+def pending_notifications_retry(*, now: datetime | None = None) -> RetrySummary:
+    """One attempt at each parked notification, oldest first; a subscription whose attempt fails
+    is not tried again in this run. Those older than FHIR_SUBSCRIPTION_RETRY_HOURS are dropped."""
+    horizon = (now or timezone.now()) - timedelta(hours=settings.FHIR_SUBSCRIPTION_RETRY_HOURS)
+    dropped, _ = PendingNotification.objects.filter(failed_at__lt=horizon).delete()
+    delivered, unreachable = 0, set()
+    for pending in PendingNotification.objects.order_by("failed_at", "pk")[:RETRY_BATCH]:
+        if pending.channel_id in unreachable:
+            continue
+        if not rest_hook_deliver(
+            subscription_id=pending.channel_id,
+            resource_type=pending.resource_type,
+            resource_id=pending.resource_id,
+            version_id=pending.version_id,
+        ):
+            unreachable.add(pending.channel_id)
+            continue
+        delivered += 1  # a newer failed version parked meanwhile stays
+        PendingNotification.objects.filter(pk=pending.pk, version_id=pending.version_id).delete()
+    return RetrySummary(delivered=delivered, failed=len(unreachable), dropped=dropped)
+
+
+# -- the administrator's switch ------------------------------------------------------------------
+
+
+@transaction.atomic
+def subscription_switch(
+    *, subscription_id: str, active: bool, acting_user: AbstractBaseUser
+) -> str:
+    """Deactivate (status `off`) or reactivate (status `requested`, checked and activated again
+    after commit) a Subscription, as the acting user through the FHIR service API; audited as an
+    update. Raises ResourceNotFound, ResourceGone or VersionConflict; returns the status set."""
+    username = acting_user.get_username()
+    repository = FhirRepository(actor=user_actor(acting_user))
+    stored = repository.read("Subscription", subscription_id)
+    content = dict(stored.content)
+    content["status"] = "requested" if active else "off"
+    content.pop("error", None)
+    repository.update("Subscription", subscription_id, content, if_match=stored.version_id)
+    audit_record(
+        kind=REST_KINDS["update"],
+        username=username,
+        resource_type="Subscription",
+        resource_id=subscription_id,
+        description=f"admin: subscription {'reactivated' if active else 'deactivated'}",
+    )
+    return content["status"]
 
 
 def bindable(*, subscription_id: str) -> bool:

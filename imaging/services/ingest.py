@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from pydicom.dataset import Dataset
 
 from fhirapi.errors import FhirError
-from fhirapi.services import Actor, FhirRepository
+from fhirapi.services import FhirRepository, user_actor
 from imaging.audit import image_import_audit
 from imaging.dicom_files import (
     DicomDirectory,
@@ -85,7 +85,7 @@ def dicom_ingest(
             stored_per_study[study_pk] = stored_per_study.get(study_pk, 0) + (
                 outcome.status == Status.STORED
             )
-    repository = FhirRepository(actor=Actor(username=acting_user.get_username()))
+    repository = FhirRepository(actor=user_actor(acting_user))
     for study_pk, stored in stored_per_study.items():
         if not stored:  # only duplicates: the chart already has them
             report.studies.append(Study.objects.get(pk=study_pk))
@@ -178,7 +178,7 @@ class _Conflict(Exception):
 def _index_rows(parsed: ParsedInstance, header: dict, file_path: str, size: int) -> int:
     ds = parsed.dataset
     study, _ = Study.objects.get_or_create(
-        study_instance_uid=parsed.study_uid, defaults=_study_fields(ds)
+        study_instance_uid=parsed.study_uid, defaults=study_fields(ds)
     )
     series, _ = Series.objects.get_or_create(
         series_instance_uid=parsed.series_uid, defaults={"study": study, **_series_fields(ds)}
@@ -204,7 +204,7 @@ def _index_rows(parsed: ParsedInstance, header: dict, file_path: str, size: int)
     return study.pk
 
 
-def _study_fields(ds: Dataset) -> dict:
+def study_fields(ds: Dataset) -> dict:
     return {
         "patient_id": text(ds, "PatientID"),
         "patient_name": text(ds, "PatientName", 324),

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from clinical.chart_access.selectors import chart_access_check
 from fhirapi.errors import ResourceGone, ResourceNotFound
-from fhirapi.services import Actor, FhirRepository
+from fhirapi.services import FhirRepository, user_actor
 from imaging.access import may_add_images
 from imaging.audit import study_reconcile_audit
 from imaging.models import Study, StudyReconciliation
@@ -28,7 +28,7 @@ def study_assign_patient(
     )
     if item is None:
         raise ValidationError("This study is no longer waiting for a patient.")
-    repository = FhirRepository(actor=Actor(username=acting_user.get_username()))
+    repository = FhirRepository(actor=user_actor(acting_user))
     try:
         repository.read("Patient", patient_id)
     except (ResourceNotFound, ResourceGone):

@@ -2,104 +2,24 @@
 
 import dataclasses
 import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from jwcrypto import jwk, jwt
 
-from cds.client import call_hooks, send_feedback
+from cds.client import apply_suggestion, call_hooks, send_feedback
 from cds.client_signing import public_jwks
 from cds.external import external_discovery_refresh
 from cds.models import ExternalCdsService
 from cds.services import medication_safety
+from fhirapi.errors import FhirError
+from tests.cds.fake_provider import GOOD_CARD, FakeCdsProvider, register
 from tests.cds.fhir_builders import draft_bundle, medication_request
 
-GOOD_CARD = {
-    "uuid": "4e0a3a1e-3283-4575-ab82-028d55fe2719",
-    "summary": "External advice",
-    "indicator": "info",
-    "source": {"label": "Example CDS"},
-}
-SLOW_SECONDS = 3.0
-
-
-class FakeCdsProvider(BaseHTTPRequestHandler):
-    """/good, /slow and /garbage providers, each with one patient-view service `svc`."""
-
-    received: list = []
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        mode = self.path.split("/")[1]
-        service = {
-            "hook": "patient-view",
-            "id": "svc",
-            "title": f"{mode} service",
-            "description": "test",
-            "prefetch": {
-                "patient": "Patient/{{context.patientId}}",
-                "nothing": "Encounter/{{context.encounterId}}",
-            },
-        }
-        self._send(200, {"services": [service, {"hook": "no-such-hook", "id": "x"}]})
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeCdsProvider.received.append((self.path, dict(self.headers), body))
-        mode = self.path.split("/")[1]
-        if self.path.endswith("/feedback"):
-            self._send(200, {})
-        elif mode == "good":
-            self._send(200, {"cards": [GOOD_CARD, {"summary": "no indicator", "source": {}}]})
-        elif mode == "slow":
-            time.sleep(SLOW_SECONDS)
-            self._send(200, {"cards": [GOOD_CARD]})
-        else:
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"<html>not json</html>")
-
-    def _send(self, status: int, data: dict) -> None:
-        payload = json.dumps(data).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except BrokenPipeError:
-            pass  # the client gave up waiting (the slow service)
-
 
 @pytest.fixture
-def provider_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeCdsProvider)
-    server.daemon_threads = True
-    server.block_on_close = False
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    FakeCdsProvider.received = []
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
-def register(base: str, mode: str) -> ExternalCdsService:
-    provider = ExternalCdsService.objects.create(title=mode, base_url=f"{base}/{mode}")
-    external_discovery_refresh(provider=provider)
-    provider.refresh_from_db()
-    assert provider.last_error == "" and [s["id"] for s in provider.services] == ["svc"]
-    return provider
-
-
-@pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user("dr-client")
+def user(physician):
+    return physician
 
 
 def test_good_slow_and_garbage_services(provider_url, chart, user):
@@ -191,3 +111,32 @@ def test_unreachable_provider_keeps_its_error(db):
     external_discovery_refresh(provider=provider)
     provider.refresh_from_db()
     assert provider.last_error and provider.services == []
+
+
+def test_a_suggestion_is_applied_all_or_nothing(chart, user, repository):
+    flag = {
+        "resourceType": "Flag",
+        "status": "active",
+        "code": {"text": "Fall risk"},
+        "subject": chart.subject,
+    }
+    broken = {**flag, "id": "x", "subject": {"reference": "Patient/no-such-patient"}}
+    suggestion = {
+        "label": "Flag and update",
+        "actions": [
+            {"type": "create", "description": "flag", "resource": flag},
+            {"type": "update", "description": "refused", "resource": broken},
+        ],
+    }
+    with pytest.raises(FhirError):
+        apply_suggestion(suggestion=suggestion, user=user)
+    assert flags(repository, chart) == []  # the create before it was rolled back
+    suggestion["actions"].pop()
+    response = apply_suggestion(suggestion=suggestion, user=user)
+    assert response["type"] == "transaction-response"
+    assert [f["code"]["text"] for f in flags(repository, chart)] == ["Fall risk"]
+
+
+def flags(repository, chart) -> list[dict]:
+    bundle = repository.search_bundle("Flag", [("patient", chart.patient_id)], base_url="")
+    return [entry["resource"] for entry in bundle.get("entry") or []]

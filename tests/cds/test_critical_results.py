@@ -18,9 +18,7 @@ def practitioner(chart) -> str:
     return chart.practitioner_id
 
 
-def test_unacknowledged_critical_result_fires_and_acknowledging_silences_it(
-    chart, django_user_model
-):
+def test_unacknowledged_critical_result_fires_and_acknowledging_silences_it(chart, physician):
     chart.lab(
         "2823-3",
         "Potassium [Moles/volume] in Serum or Plasma",
@@ -38,8 +36,7 @@ def test_unacknowledged_critical_result_fires_and_acknowledging_silences_it(
         "6.9 mmol/L (critically high)"
     ]
     assert cards[0]["indicator"] == "critical"
-    user = django_user_model.objects.create_user("doc")
-    apply_suggestion(suggestion=cards[0]["suggestions"][0], user=user)
+    apply_suggestion(suggestion=cards[0]["suggestions"][0], user=physician)
     assert critical(chart) == []
     acknowledged = chart.repository.search_bundle(
         "Observation", [("patient", chart.patient_id), ("code", "2823-3")], base_url="http://x"

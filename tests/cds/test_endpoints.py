@@ -158,10 +158,10 @@ def test_a_failing_service_answers_500_json(client, open_cds, monkeypatch):
 
 
 def test_missing_prefetch_is_fetched_from_our_own_server_with_the_token(
-    client, open_cds, chart, django_user_model
+    client, open_cds, chart, physician
 ):
     chart.medication("855332", "Warfarin Sodium 5 MG Oral Tablet")
-    token = Token.objects.create(user=django_user_model.objects.create_user("ehr-client"))
+    token = Token.objects.create(user=physician)  # the token acts with its user's role
     aspirin = {
         **medication_request(chart.patient_id, "243670", "Aspirin 81 MG Oral Tablet"),
         "id": "d1",

@@ -3,6 +3,7 @@
 from cds.medications.drugs import ingredients_of
 from cds.medications.knowledge import (
     allergy_classes,
+    dose_ranges,
     drug_classes,
     expand,
     ingredient_names,
@@ -21,9 +22,11 @@ def test_every_table_refers_to_known_ingredients_and_classes():
     assert all(c.ingredients <= known for c in drug_classes().values())
     keys = [k for r in interaction_rules() for k in (r.a, r.b)]
     keys += [r.ingredient for r in renal_rules()] + [d for c in allergy_classes() for d in c.drugs]
+    keys += list(dose_ranges())
     assert all(expand(key) <= known for key in keys)
     assert len(product_ingredients()) >= 40
     assert all(codes["codes"] for codes in value_sets().values())
+    assert all(0 < r.min <= r.max and r.per in ("d", "wk") for r in dose_ranges().values())
 
 
 def test_ingredients_from_codes_and_from_names():

@@ -142,7 +142,7 @@ def test_metformin_contraindicated_below_egfr_30(chart):
     assert cards[0]["suggestions"][0]["actions"][0]["type"] == "delete"
 
 
-def test_metformin_reduced_at_egfr_38_and_the_update_applies(chart, django_user_model):
+def test_metformin_reduced_at_egfr_38_and_the_update_applies(chart, physician):
     chart.lab("62238-1", "eGFR CKD-EPI", 38, "mL/min/{1.73_m2}", days_ago=5)
     order = draft(chart, METFORMIN)
     order["id"] = chart.add(order)  # the workspace keeps drafts in the store
@@ -155,7 +155,7 @@ def test_metformin_reduced_at_egfr_38_and_the_update_applies(chart, django_user_
     assert (
         update["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 500
     )
-    apply_suggestion(suggestion=reduce, user=django_user_model.objects.create_user("doc"))
+    apply_suggestion(suggestion=reduce, user=physician)
     stored = chart.read(f"MedicationRequest/{order['id']}")
     assert stored["dosageInstruction"][0]["text"].startswith("500 mg by mouth twice daily")
     assert cancel["actions"][0] == {

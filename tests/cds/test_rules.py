@@ -1,10 +1,11 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from cds.models import CardFeedback, Rule
+from fhirapi.audit.models import AuditRecord
 from tests.cds.helpers import hook_request, post_json
+from tests.clinical import fhir_factories as f
 
 CONDITIONS = [
     {"type": "age", "min": 18},
@@ -43,10 +44,9 @@ def form(**overrides) -> dict:
 
 
 @pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user("rule-editor")
-    user.user_permissions.add(Permission.objects.get(codename="manage_rules"))
-    return user
+def editor(administrator):
+    """The admin role manages rules and may read the patients it tries them on."""
+    return administrator
 
 
 @pytest.fixture
@@ -78,17 +78,21 @@ def test_invalid_rules_are_refused_with_clear_errors(browser):
     assert not Rule.objects.exists()
 
 
-def test_define_try_enable_call_and_feedback(browser, chart, repository, client, open_cds):
+def test_define_try_enable_call_and_feedback(browser, editor, chart, repository, client, open_cds):
     assert browser.post("/cds/rules/new/", form()).status_code == 302
     rule = Rule.objects.get(slug="ckd-nsaid")
     assert not rule.enabled
     assert "rule-ckd-nsaid" not in client.get("/cds-services").content.decode()
 
     ckd_patient(chart, egfr=41)
-    page = browser.post("/cds/rules/ckd-nsaid/try/", {"patient_id": chart.patient_id})
+    page = browser.post("/cds/rules/ckd-nsaid/try/", {"patient": chart.patient_id})
     text = page.content.decode()
+    assert "Conditions for TESTPATIENT, Ada" in text
     assert "NSAID with CKD and eGFR below 60: consider stopping" in text
     assert "Ibuprofen 200 MG Oral Tablet" in text and "result 41 on" in text
+    tried = AuditRecord.objects.get(patient_id=chart.patient_id, username=editor.username)
+    assert (tried.subtype, tried.action) == ("operation", "E")
+    assert "rule-ckd-nsaid v1 tried" in tried.content["outcomeDesc"]
 
     browser.post("/cds/rules/ckd-nsaid/toggle/")
     services = client.get("/cds-services").json()["services"]
@@ -137,6 +141,17 @@ def test_define_try_enable_call_and_feedback(browser, chart, repository, client,
     browser.post("/cds/rules/ckd-nsaid/toggle/")  # disabled: feedback on its cards still counts
     assert post_json(client, "/cds-services/rule-ckd-nsaid/feedback", feedback).status_code == 200
     assert post_json(client, "/cds-services/rule-gone/feedback", feedback).status_code == 404
+
+
+def test_try_finds_the_patient_by_mrn_and_names_a_miss(browser, repository):
+    browser.post("/cds/rules/new/", form(conditions=json.dumps([{"type": "sex", "value": "male"}])))
+    patient = f.patient("Mbeki", "Thabo", gender="male", mrn="MRN424242")
+    repository.create(patient)
+    text = browser.post("/cds/rules/ckd-nsaid/try/", {"patient": "MRN424242"}).content.decode()
+    assert "Conditions for MBEKI, Thabo" in text and "consider stopping" in text
+    text = browser.post("/cds/rules/ckd-nsaid/try/", {"patient": "MRN000000"}).content.decode()
+    assert "No single patient has the MRN or id MRN000000." in text
+    assert "Conditions for" not in text
 
 
 def test_editing_makes_a_new_version_and_rates_are_per_rule(browser, chart, open_cds, client):

@@ -1,12 +1,15 @@
 """patient-view cards on the summary: shown with their indicator and suggestions; accepting one
 applies it, overriding one needs a reason; both send feedback to the service."""
 
+import time
+
 import pytest
 from django.urls import reverse
 
 from cds.models import CardFeedback
 from cds.services.critical_results import is_acknowledged
 from fhirapi.services import FhirRepository
+from tests.cds.fake_provider import GOOD_CARD, FakeCdsProvider, register
 from tests.clinical import fhir_factories as f
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +86,32 @@ def test_a_card_of_another_patient_cannot_be_acted_on(patient_id, critical, as_p
     ).content.decode()
     assert "no longer shown" in html
     assert not is_acknowledged(FhirRepository().read("Observation", critical).content)
+
+
+def test_slow_failing_and_garbage_services_leave_the_chart_usable(
+    patient_id, as_physician, provider_url, settings
+):
+    settings.CDS_HOOKS_TIME_BUDGET_SECONDS = 1.0
+    for mode in ("good", "slow", "garbage"):
+        register(provider_url, mode)
+    started = time.monotonic()
+    response = as_physician.get(reverse("chart-cds", kwargs={"patient_id": patient_id}), **CARDS)
+    assert time.monotonic() - started < 1.8
+    html = response.content.decode()
+    assert response.status_code == 200 and GOOD_CARD["summary"] in html
+    # the slow one, the garbage one and the good one's malformed second card
+    assert "3 decision-support services did not answer." in html
+    summary = reverse("chart-summary", kwargs={"patient_id": patient_id})
+    assert as_physician.get(summary).status_code == 200
+
+    done = as_physician.post(
+        reverse("chart-cds-override", kwargs={"patient_id": patient_id}),
+        {"card": GOOD_CARD["uuid"], "comment": "not for this patient"},
+        **CARDS,
+    ).content.decode()
+    assert f"Overridden: {GOOD_CARD['summary']}." in done
+    path, _headers, body = FakeCdsProvider.received[-1]
+    assert path == "/good/cds-services/svc/feedback"
+    (item,) = body["feedback"]
+    assert item["outcome"] == "overridden"
+    assert item["overrideReason"] == {"userComment": "not for this patient"}

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from cds.models import CardFeedback
+from fhirapi.audit.models import AuditRecord
 from fhirapi.services import FhirRepository
 from tests.clinical import fhir_factories as f
 from tests.clinical.conftest import HTMX
@@ -48,3 +50,46 @@ def test_admission_needs_a_location(patient_id, as_nurse):
         url, {"encounter_class": "IMP", "encounter_type": "32485007"}, **HTMX
     ).content.decode()
     assert "An admission needs a ward or bed." in html and encounters(patient_id) == []
+
+
+def test_discharge_review_shows_the_encounter_discharge_cards(patient_id, as_nurse):
+    encounter_id = f.create(f.encounter(patient_id))
+    f.create(f.medication_request(patient_id))  # warfarin, not reconciled for discharge
+    url = reverse(
+        "chart-encounter-discharge",
+        kwargs={"patient_id": patient_id, "encounter_id": encounter_id},
+    )
+    listing = as_nurse.get(reverse("chart-encounters", kwargs={"patient_id": patient_id}), **HTMX)
+    assert f'href="{url}"' in listing.content.decode()
+
+    review = as_nurse.get(url, **HTMX).content.decode()
+    assert "Review discharge" in review
+    assert "1 medication(s) not reconciled for discharge" in review
+    card = review.split('name="reason-')[1].split('"')[0]
+
+    refused = as_nurse.post(url, {"disposition": "home"}, **HTMX).content.decode()
+    assert "Give a reason to override this alert" in refused
+    [encounter] = encounters(patient_id)
+    assert encounter["status"] == "in-progress"
+
+    done = as_nurse.post(
+        url, {"disposition": "home", f"reason-{card}": "will-monitor"}, **HTMX
+    ).content.decode()
+    assert "Patient discharged." in done
+    [encounter] = encounters(patient_id)
+    assert encounter["status"] == "finished"
+    feedback = CardFeedback.objects.get()
+    assert (feedback.service_id, feedback.outcome) == ("discharge-readiness", "overridden")
+    assert feedback.override_reason["code"] == "will-monitor"
+    assert AuditRecord.objects.filter(
+        patient_id=patient_id, content__outcomeDesc__icontains="card overridden: 1 medication(s)"
+    ).exists()
+
+
+def test_discharge_review_needs_the_edit_permission(patient_id, as_pharmacist):
+    encounter_id = f.create(f.encounter(patient_id))
+    url = reverse(
+        "chart-encounter-discharge",
+        kwargs={"patient_id": patient_id, "encounter_id": encounter_id},
+    )
+    assert as_pharmacist.get(url, **HTMX).status_code == 403

@@ -11,8 +11,9 @@ from tests.clinical import fhir_factories as f
 from tests.clinical.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
-ASPIRIN = "http://www.nlm.nih.gov/research/umls/rxnorm|243670|Aspirin 81 MG Oral Tablet"
-LISINOPRIL = "http://www.nlm.nih.gov/research/umls/rxnorm|314076|lisinopril 10 MG Oral Tablet"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ASPIRIN = f"{RXNORM}|243670|Aspirin 81 MG Oral Tablet"
+LISINOPRIL = f"{RXNORM}|314076|lisinopril 10 MG Oral Tablet"
 
 
 def requests(patient_id: str, resource_type: str = "MedicationRequest") -> list[dict]:
@@ -105,6 +106,16 @@ def test_interaction_card_shows_before_signing_and_needs_a_reason(patient_id, as
     statuses = sorted(o["status"] for o in requests(patient_id))
     assert statuses == ["active", "active"]
     assert AuditRecord.objects.filter(patient_id=patient_id, subtype="operation").exists()
+
+
+def test_a_daily_methotrexate_order_is_flagged_before_signing(patient_id, as_physician):
+    methotrexate = f"{RXNORM}|105586|Methotrexate 10 MG Oral Tablet"
+    weekly = draft(as_physician, patient_id, methotrexate, dose="1", frequency="weekly")
+    assert "No alerts for this order." in weekly.content.decode()
+    daily = draft(as_physician, patient_id, methotrexate, dose="1", frequency="daily")
+    html = daily.content.decode()
+    assert "Dose above range: methotrexate 70 mg a week (usual 7.5-25 mg a week)" in html
+    assert "indicator-critical" in html
 
 
 def test_accepting_the_cancel_suggestion_removes_the_draft(patient_id, as_physician):

@@ -3,8 +3,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from clinical.roles import ADMIN
 from fhirapi.services import FhirRepository
 
 FHIR_JSON = "application/fhir+json"
@@ -24,7 +26,10 @@ class FhirClient(APIClient):
 
 @pytest.fixture
 def fhir_user(db):
-    return get_user_model().objects.create_user("fhir-tester", password="unused-in-tests")
+    """An API user with the admin role: every FHIR interaction (clinical/fhir/access.py)."""
+    user = get_user_model().objects.create_user("fhir-tester", password="unused-in-tests")
+    user.groups.add(Group.objects.get_or_create(name=ADMIN.name)[0])
+    return user
 
 
 @pytest.fixture

@@ -3,10 +3,12 @@ subprocess (DATABASE_REPLICA_URLS set); skipped in an ordinary run, which has no
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
+from clinical.roles import NURSE
 from fhirapi.services import FhirRepository
 from tests.fhirapi.conftest import FhirClient, patient
 from wintehr.db_routing import pin_key, read_alias
@@ -54,6 +56,9 @@ def test_a_writer_reads_its_writes_from_the_primary(django_user_model, settings)
     settings.DATABASE_REPLICA_PIN_SECONDS = 10
     writer = django_user_model.objects.create_user("writer")
     reader = django_user_model.objects.create_user("reader")
+    nurses = Group.objects.get_or_create(name=NURSE.name)[0]  # may read and create a Patient
+    writer.groups.add(nurses)
+    reader.groups.add(nurses)
     created = client_for(writer).fhir("POST", "/fhir/Patient", patient())
     assert created.status_code == 201
     assert cache.get(pin_key(writer.pk)) is True

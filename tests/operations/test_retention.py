@@ -11,6 +11,8 @@ from cds.models import UsedJwtId
 from clinical.operations import retention, tasks
 from fhirapi.audit.models import AuditRecord
 from fhirapi.audit.services import audit_record
+from fhirapi.bulk import tasks as bulk_tasks
+from fhirapi.bulk.models import ExportJob, JobStatus
 from fhirapi.smart.models import AssertionJti
 from wintehr.celery import app as celery_app
 
@@ -85,6 +87,22 @@ def test_expired_sessions_are_cleared(settings):
 
 
 @pytest.mark.django_db
+def test_sessions_idle_past_the_time_out_are_cleared(settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    settings.SESSION_IDLE_TIMEOUT_MINUTES = 30
+    idle, active = SessionStore(), SessionStore()
+    idle.create()
+    active.create()
+    written_40_minutes_ago = timezone.now() - timedelta(minutes=40)
+    expire = written_40_minutes_ago + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    Session.objects.filter(session_key=idle.session_key).update(expire_date=expire)
+    assert retention.sessions_clear() == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == [active.session_key]
+    later = timezone.now() + timedelta(minutes=32)  # the other one, idle by then
+    assert retention.sessions_clear(now=later) == 1
+
+
+@pytest.mark.django_db
 def test_expired_oauth_tokens_are_cleared(fhir_user):
     tokens = get_access_token_model()
     tokens.objects.create(
@@ -117,5 +135,36 @@ def test_beat_schedule_names_registered_tasks(settings):
         "clinical.operations.tasks.sessions_clear",
         "clinical.operations.tasks.oauth_tokens_clear",
         "clinical.operations.tasks.used_jwt_ids_clear",
+        "fhirapi.subscriptions.tasks.subscriptions_retry",
     } <= scheduled
     assert scheduled <= set(celery_app.tasks)
+
+
+def _purge_logs(caplog) -> list[dict]:
+    return [
+        record.msg
+        for record in caplog.records
+        if isinstance(record.msg, dict) and record.msg.get("event") == "retention purge"
+    ]
+
+
+@pytest.mark.django_db
+def test_purge_jobs_log_what_they_removed(caplog, fhir_user, settings):
+    settings.AUDIT_RETENTION_DAYS = 30
+    old_audit_records(2, days_ago=40)
+    ExportJob.objects.create(
+        owner=fhir_user,
+        request_url="http://testserver/fhir/$export",
+        base_url="http://testserver/fhir",
+        level="system",
+        status=JobStatus.COMPLETED,
+        transaction_time=timezone.now(),
+        expires_at=timezone.now() - timedelta(hours=1),
+    )
+    caplog.set_level("INFO")
+    tasks.audit_records_purge()
+    bulk_tasks.exports_expire()
+    tasks.sessions_clear()
+    logged = {entry["kind"]: entry["removed"] for entry in _purge_logs(caplog)}
+    assert logged == {"audit records": 2, "expired exports": 1, "expired sessions": 0}
+    assert not ExportJob.objects.exists()

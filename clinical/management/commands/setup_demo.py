@@ -1,8 +1,12 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from clinical.demo import demo_users_ensure
+from clinical.demo import demo_username, demo_users_ensure
+from clinical.roles import ADMIN
 from fhirapi.demo.loader import demo_population_ensure
+from imaging.services.demo import demo_images_ensure
+from imaging.services.ingest import Status
 
 
 class Command(BaseCommand):
@@ -22,3 +26,15 @@ class Command(BaseCommand):
         population = demo_population_ensure(patients=settings.WINTEHR_DEMO_PATIENTS)
         if population is not None:
             self.stdout.write(population.line() + "\n")
+        if settings.WINTEHR_DEMO_PATIENTS > 0:
+            self.demo_images()
+
+    def demo_images(self) -> None:
+        """The DICOM files behind the demo ImagingStudy resources, stored by the demo admin."""
+        admin = get_user_model().objects.get(username=demo_username(ADMIN.name))
+        report = demo_images_ensure(acting_user=admin)
+        for problem in report.problems:
+            self.stderr.write(f"Demo images: {problem}")
+        stored = report.count(Status.STORED)
+        if stored:
+            self.stdout.write(f"Demo images: {stored} DICOM file(s) stored for the demo studies\n")

@@ -17,7 +17,9 @@ CATEGORY = "http://terminology.hl7.org/CodeSystem/medicationrequest-category"
 WARFARIN = ("855332", "Warfarin Sodium 5 MG Oral Tablet")
 AMOXICILLIN = ("308192", "Amoxicillin 500 MG Oral Tablet")
 LISINOPRIL = ("314076", "lisinopril 10 MG Oral Tablet")
+METHOTREXATE = ("105586", "Methotrexate 10 MG Oral Tablet")
 DAILY = {"frequency": 1, "period": 1, "periodUnit": "d"}
+WEEKLY = {"frequency": 1, "period": 1, "periodUnit": "wk"}
 Q4H = {"frequency": 1, "period": 4, "periodUnit": "h"}
 
 

@@ -222,6 +222,16 @@ def test_review_panel_shows_decision_support(as_pharmacist, signed_order, admitt
     assert 'data-check="interaction"' in html and "no finding" in html
 
 
+def test_review_panel_shows_the_dose_range_check(as_pharmacist, signed_order):
+    weekly = signed_order(drug=f.METHOTREXATE, timing=f.WEEKLY)
+    html = as_pharmacist.get(f"/pharmacy/orders/{weekly}/", **PANEL).content.decode()
+    assert 'class="check check-clear" data-check="dose"' in html
+    daily = signed_order(drug=f.METHOTREXATE)
+    html = as_pharmacist.get(f"/pharmacy/orders/{daily}/", **PANEL).content.decode()
+    assert 'class="check check-critical" data-check="dose"' in html
+    assert "Dose above range: methotrexate 70 mg a week" in html
+
+
 def test_verify_through_the_screen(as_pharmacist, signed_order):
     order_id = signed_order()
     response = as_pharmacist.post(f"/pharmacy/orders/{order_id}/verify/", {"version": 1}, **PANEL)

@@ -16,6 +16,7 @@ from tests.clinical.pharmacy import factories as f
 
 pytestmark = pytest.mark.django_db
 GRID = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "mar-grid"}
+CHART_BODY = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "chart-body"}
 NEXT_YEAR = date.today() + timedelta(days=365)
 
 
@@ -236,3 +237,20 @@ def test_mar_poll_answers_204_until_something_changes(as_nurse, nurse, dispensed
         acting_user=nurse,
     )
     assert as_nurse.get(f"{url}&stamp={stamp}", **GRID).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("member", "records"), [("nurse", True), ("physician", True), ("pharmacist", False)]
+)
+def test_the_chart_has_a_mar_tab(member, records, request, signed_in, dispensed, admitted):
+    order_id = dispensed(drug=f.LISINOPRIL)
+    client = signed_in(request.getfixturevalue(member))
+    mar_url = f"/pharmacy/mar/{admitted['patient_id']}/"
+    chart = client.get(f"/chart/{admitted['patient_id']}/").content.decode()
+    assert f'<a href="{mar_url}" hx-get="{mar_url}" hx-target="#chart-body"' in chart
+    body = client.get(f"{mar_url}?day={yesterday().isoformat()}", **CHART_BODY).content.decode()
+    assert 'id="chart-header"' not in body  # the tab's fragment, swapped into the chart
+    assert f'<a href="{mar_url}" hx-get="{mar_url}" hx-target="#chart-body" hx-push-url="true"' \
+        ' aria-current="page">MAR</a>' in body  # fmt: skip
+    assert f'id="mar-row-{order_id}"' in body and "Overdue" in body
+    assert ('name="outcome" value="given"' in body) is records

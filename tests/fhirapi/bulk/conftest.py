@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
+from clinical.roles import ADMIN, PHYSICIAN
 from fhirapi.bulk.importer import Importer
 from fhirapi.store.models import ResourceRecord
 from tests.fhirapi.conftest import FIXTURES, FhirClient
@@ -36,8 +37,16 @@ def importer(db) -> Importer:
     return Importer(chunk_size=50)
 
 
+@pytest.fixture
+def loaded(db, importer):
+    importer.import_paths([NDJSON_DIR])
+
+
 def bulk_user(username: str, *, allowed: bool):
     user = get_user_model().objects.create_user(username, password="unused-in-tests")
+    # FHIR rights of the role; the admin role may also import (clinical/roles.py), a physician not
+    role = ADMIN if allowed else PHYSICIAN
+    user.groups.add(Group.objects.get_or_create(name=role.name)[0])
     if allowed:
         codenames = ("add_exportjob", "add_importjob")
         user.user_permissions.set(Permission.objects.filter(codename__in=codenames))

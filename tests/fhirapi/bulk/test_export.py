@@ -9,14 +9,9 @@ from fhirapi.bulk.conditional import search_engine_available
 from fhirapi.bulk.models import ExportJob, JobStatus
 from fhirapi.services import FhirRepository
 from fhirapi.store.models import ResourceRecord
-from tests.fhirapi.bulk.conftest import NDJSON_DIR, client_for
+from tests.fhirapi.bulk.conftest import client_for
 
 ASYNC = {"Prefer": "respond-async"}
-
-
-@pytest.fixture
-def loaded(db, importer):
-    importer.import_paths([NDJSON_DIR])
 
 
 def kick_off(client, path: str, django_capture_on_commit_callbacks, **headers):

@@ -11,8 +11,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client
 
+from clinical.roles import PHYSICIAN
 from fhirapi.services import FhirRepository
 from fhirapi.smart.services import smart_app_register
 from tests.fhirapi.conftest import observation, patient
@@ -148,7 +150,9 @@ def fhir(method: str, path: str, token: str, body=None):
 
 @pytest.fixture
 def clinician(db):
-    return get_user_model().objects.create_user("dr-smart", password="unused-in-tests")
+    user = get_user_model().objects.create_user("dr-smart", password="unused-in-tests")
+    user.groups.add(Group.objects.get_or_create(name=PHYSICIAN.name)[0])
+    return user
 
 
 @pytest.fixture

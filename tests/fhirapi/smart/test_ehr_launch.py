@@ -60,7 +60,7 @@ def test_id_token_is_rs256_signed_by_the_published_key_and_names_the_user(flow, 
     assert claims["aud"] == flow.client_id
     assert claims["iss"] == "http://testserver"
     assert claims["sub"] == str(clinician.pk)
-    assert claims["fhirUser"] == "http://testserver/auth/users/dr-smart"
+    assert claims["fhirUser"] == f"http://testserver/fhir/Practitioner/wintehr-user-{clinician.pk}"
 
 
 def test_fhir_user_is_the_linked_practitioner(flow, clinician, charts):
@@ -119,3 +119,23 @@ def test_signing_in_comes_first(app, charts):
     response = anonymous.browser.get(anonymous.authorize_url(SCOPE, launch="x"))
     assert response.status_code == 302
     assert "/auth/authorize" in parse_qs(urlsplit(response["Location"]).query)["next"][0]
+
+
+def test_fhir_user_names_a_practitioner_the_app_can_read(flow, clinician, charts):
+    launch_id = launch_create(user=clinician, patient_id=charts[0].patient_id)
+    token = flow.token(SCOPE, launch=launch_id)
+    claims = json.loads(jwt.JWT(jwt=token["id_token"]).token.objects["payload"])
+    path = urlsplit(claims["fhirUser"]).path
+    assert path.startswith("/fhir/Practitioner/")
+    response = fhir("GET", path, token["access_token"])
+    assert response.status_code == 200, response.content[:300]
+    practitioner = response.json()
+    assert practitioner["resourceType"] == "Practitioner"
+    assert {"system": "urn:wintehr:username", "value": clinician.username} in practitioner[
+        "identifier"
+    ]
+    again = flow.token(SCOPE, launch=launch_create(user=clinician, patient_id=charts[0].patient_id))
+    assert (
+        json.loads(jwt.JWT(jwt=again["id_token"]).token.objects["payload"])["fhirUser"]
+        == (claims["fhirUser"])
+    )  # one Practitioner per user, not one per sign-in

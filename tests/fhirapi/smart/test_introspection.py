@@ -32,7 +32,7 @@ def test_an_active_token_states_its_scopes_client_patient_and_user(token, flow, 
     assert isinstance(body["exp"], int)
     assert body["iss"] == "http://testserver"
     assert body["sub"] == str(clinician.pk)
-    assert body["fhirUser"] == "http://testserver/auth/users/dr-smart"
+    assert body["fhirUser"] == f"http://testserver/fhir/Practitioner/wintehr-user-{clinician.pk}"
 
 
 def test_a_revoked_or_unknown_token_is_inactive(token, flow):

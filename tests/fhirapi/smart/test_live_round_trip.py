@@ -13,8 +13,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from django.contrib.auth.models import Group
 from django.test import Client
 
+from clinical.roles import PHYSICIAN
 from fhirapi.services import FhirRepository
 from fhirapi.smart.services import launch_create, smart_app_register, smart_launch_url
 from tests.fhirapi.conftest import patient
@@ -114,6 +116,7 @@ def smart_app_server():
 def test_ehr_launch_round_trip_over_real_http(live_server, smart_app_server, django_user_model):
     fhir_base = live_server.url.replace("localhost", "127.0.0.1") + "/fhir"
     clinician = django_user_model.objects.create_user("dr-live", password="unused-in-tests")
+    clinician.groups.add(Group.objects.get_or_create(name=PHYSICIAN.name)[0])
     repository = FhirRepository()
     chart = repository.create(patient("Roundtrip")).stored.resource_id
     repository.create(patient("Elsewhere"))

@@ -1,6 +1,6 @@
 """The medication workflow in a real browser: a signed order appears on the open pharmacy queue
 by itself, is reviewed with its decision support, verified and dispensed; the chart's MAR shows
-it dispensed and a nurse records the dose."""
+it dispensed and a nurse, from the MAR tab of the chart, records the dose."""
 
 import re
 from datetime import date, timedelta
@@ -88,10 +88,14 @@ def test_order_verified_dispensed_and_given(page, pharmacist, nurse, physician):
     mar_row = page.locator(f"#mar-row-{order_id}")
     expect(mar_row).to_contain_text("Dispensed")
 
-    # a nurse gives yesterday's 09:00 dose
+    # a nurse opens the chart, its MAR tab, and gives yesterday's 09:00 dose
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, nurse)
-    page.goto(f"/pharmacy/mar/{patient_id}/")
+    page.goto(f"/chart/{patient_id}/")
+    page.locator("nav.tabs").get_by_role("link", name="MAR", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/pharmacy/mar/{patient_id}/$"))
+    expect(page.locator('nav.tabs [aria-current="page"]')).to_have_text("MAR")
+    expect(page.locator(f"#mar-row-{order_id}")).to_contain_text("Dispensed")
     page.get_by_role("link", name="← Previous day").click()
     expect(page).to_have_url(re.compile(r"\?day=\d{4}-\d{2}-\d{2}$"))
     cell = page.locator(f"#mar-row-{order_id} td[data-slot='09:00']")

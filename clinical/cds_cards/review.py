@@ -1,0 +1,67 @@
+"""Cards reviewed before an action (signing an order, discharging a patient): the hook's cards
+are kept in the session under the action's context key, each warning or critical card needs an
+override reason (or a comment) for the action to go ahead, and the overrides are recorded, with
+feedback to their services, once the action is done."""
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import QueryDict
+
+from cds.client import CardResult
+from clinical.cds_cards.forms import reason_coding
+from clinical.cds_cards.services import card_override
+from clinical.cds_cards.store import ShownCard, card_forget, cards_for, cards_keep
+
+Override = tuple[ShownCard, dict | None, str]
+
+
+def review_cards(
+    *,
+    session: SessionBase,
+    patient_id: str,
+    context: str,
+    call: Callable[[], list[CardResult]] | None,
+) -> tuple[list[ShownCard], list[CardResult]]:
+    """The cards (and the failed services) of a fresh hook call when `call` is given, else the
+    cards kept from the last one."""
+    if call is None:
+        return cards_for(session=session, patient_id=patient_id, context=context), []
+    results = call()
+    cards = cards_keep(session=session, patient_id=patient_id, context=context, results=results)
+    return cards, [r for r in results if r.failed]
+
+
+def overrides_from_post(
+    data: QueryDict, cards: list[ShownCard]
+) -> tuple[list[Override], dict[str, str]]:
+    """The overrides the form gives (`reason-<card>`, `comment-<card>`) and, per card key, the
+    error of each warning or critical card left without a reason."""
+    overrides, errors = [], {}
+    for shown in cards:
+        reason = reason_coding(shown, data.get(f"reason-{shown.key}", ""))
+        comment = data.get(f"comment-{shown.key}", "").strip()[:500]
+        if shown.needs_reason and reason is None and not comment:
+            errors[shown.key] = "Give a reason to override this alert, or accept its suggestion."
+        elif reason is not None or comment:
+            overrides.append((shown, reason, comment))
+    return overrides, errors
+
+
+def overrides_record(
+    *,
+    session: SessionBase,
+    patient_id: str,
+    overrides: list[Override],
+    acting_user: AbstractBaseUser,
+) -> None:
+    for shown, reason, comment in overrides:
+        card_override(
+            patient_id=patient_id,
+            result=shown.result,
+            reason=reason,
+            comment=comment,
+            acting_user=acting_user,
+        )
+        card_forget(session=session, key=shown.key)

@@ -1,0 +1,94 @@
+"""A decision-support rule defined, tried and switched on entirely through the UI: an
+administrator writes it (a mistake is shown on its field), tries it on two patients (one matches,
+one does not, and the page says which conditions held), enables it; discovery then lists it, and
+its card shows on the matching patient's chart for a physician."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.clinical import fhir_factories as f
+from tests.clinical.browser.test_workspace_flow import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SUMMARY = "Diabetes at 65+ without metformin: consider starting it"
+CONDITIONS = [
+    {"type": "age", "min": 65},
+    {"type": "condition", "codes": ["http://snomed.info/sct|44054006"]},
+    {"type": "medication", "codes": ["6809"], "negate": True},
+]
+
+
+@pytest.fixture
+def patients() -> dict[str, str]:
+    older = f.create(f.patient("Lindqvist", "Greta", "1946-02-11", mrn="MRN650001"))
+    f.create(f.condition(older))
+    younger = f.create(f.patient("Osei", "Kofi", "1990-09-30", "male", mrn="MRN650002"))
+    f.create(f.condition(younger))
+    return {"older": older, "younger": younger}
+
+
+def fill_rule(page, conditions: list) -> None:
+    page.get_by_label("Slug").fill("diabetes-metformin")
+    page.get_by_label("Title").fill("Metformin in older diabetics")
+    page.get_by_label("Description").fill("Patients 65+ with type 2 diabetes not on metformin")
+    page.get_by_label("Hook").select_option("patient-view")
+    page.get_by_label("Conditions").fill(json.dumps(conditions))
+    page.get_by_label("Indicator").select_option("info")
+    page.get_by_label("Summary", exact=True).fill(SUMMARY)
+    page.get_by_label("Detail", exact=True).fill("First-line therapy unless eGFR < 30.")
+
+
+def try_on(page, mrn: str) -> None:
+    page.get_by_label("Patient MRN or id").fill(mrn)
+    page.get_by_role("button", name="Try").click()
+
+
+def test_rule_defined_tried_enabled_and_shown(page, administrator, physician, patients):
+    sign_in(page, administrator)
+    page.get_by_role("link", name="Administration").click()
+    page.get_by_role("link", name="CDS rules").click()
+    expect(page.locator("main")).to_contain_text("No rules yet.")
+    page.get_by_role("link", name="New rule").click()
+
+    fill_rule(page, [{"type": "age"}])  # a condition without bounds is refused on its field
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("main")).to_contain_text("condition 1 (age): give min, max or both")
+    page.get_by_label("Conditions").fill(json.dumps(CONDITIONS))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("Rule diabetes-metformin created")
+    expect(page.locator("main")).to_contain_text("Disabled.")
+
+    page.get_by_role("link", name="Try against a patient").click()
+    try_on(page, "MRN650002")  # 36 years old: the age condition fails, no card
+    expect(page.locator("main h2").first).to_have_text("Conditions for OSEI, Kofi")
+    matched = page.locator("#try-conditions tbody td:nth-child(2)")
+    expect(matched).to_have_text(["no", "yes", "yes"])
+    expect(page.locator("main")).to_contain_text("No card: not every condition holds")
+    try_on(page, "MRN650001")
+    expect(page.locator("main h2").first).to_have_text("Conditions for LINDQVIST, Greta")
+    expect(matched).to_have_text(["yes", "yes", "yes"])
+    expect(page.locator("#try-card")).to_contain_text(SUMMARY)
+
+    page.get_by_role("link", name="Back to the rule").click()
+    page.get_by_role("button", name="Enable rule").click()
+    expect(page.locator(".messages")).to_contain_text("Rule diabetes-metformin enabled.")
+    expect(page.locator("tbody tr").first).to_contain_text("enabled")
+
+    services = page.request.get("/cds-services").json()["services"]
+    (entry,) = [s for s in services if s["id"] == "rule-diabetes-metformin"]
+    assert entry["hook"] == "patient-view" and entry["title"] == "Metformin in older diabetics"
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, physician)
+    page.goto(f"/chart/{patients['older']}/")
+    card = page.locator("#cds-cards .cds-card", has_text=SUMMARY)
+    expect(card).to_have_class(re.compile("indicator-info"))
+    expect(card).to_contain_text("WintEHR rule: Metformin in older diabetics")
+    page.goto(f"/chart/{patients['younger']}/")
+    expect(page.locator("#cds-cards")).not_to_contain_text("Loading decision support")
+    expect(page.locator("#cds-cards .cds-card").first).to_be_visible()  # care gaps answered
+    expect(page.locator("#cds-cards")).not_to_contain_text(SUMMARY)
