@@ -35,5 +35,6 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 stop-db: $(VENV)/.installed
-	$(PY) -c "from django.conf import settings; import django; django.setup(); \
+	DJANGO_SETTINGS_MODULE=wintehr.settings $(PY) -c "import django; django.setup(); \
+	from django.conf import settings; \
 	from wintehr.embedded_postgres import stop_embedded_server; stop_embedded_server(settings.WINTEHR_DATA_DIR)"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -65,26 +66,51 @@ def running_server(
         process.wait()
 
 
-def server_rss_kib(port: int) -> int:
-    """RSS of the uvicorn process serving `port` and of its workers, in KiB."""
-    processes: dict[int, tuple[int, int, bytes]] = {}  # pid -> (parent, rss KiB, command line)
+@dataclass(frozen=True)
+class ProcessUsage:
+    rss_kib: int
+    cpu_seconds: float  # user + system, with that of exited children the process waited for
+
+
+def process_tree_usage(marker: str) -> ProcessUsage:
+    """Memory and CPU time of the processes whose command line contains `marker` (followed by a
+    space or its end) and of all their descendants."""
+    processes: dict[int, tuple[int, ProcessUsage, bytes]] = {}  # pid -> (parent, usage, command)
     for proc in Path("/proc").glob("[0-9]*"):
         try:
-            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
             status = (proc / "status").read_text().splitlines()
             rss = next((int(x.split()[1]) for x in status if x.startswith("VmRSS:")), 0)
             command = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
         except (OSError, ValueError):
             continue
-        processes[int(proc.name)] = (parent, rss, command)
+        ticks = sum(int(x) for x in stat[11:15])  # utime, stime, cutime, cstime
+        usage = ProcessUsage(rss, ticks / os.sysconf("SC_CLK_TCK"))
+        processes[int(proc.name)] = (int(stat[1]), usage, command)
     wanted = {
-        pid
-        for pid, (_, _, command) in processes.items()
-        if b"uvicorn" in command and f"--port {port} ".encode() in command + b" "
+        pid for pid, (_, _, command) in processes.items() if f"{marker} ".encode() in command + b" "
     }
     grew = True
     while grew:
         children = {pid for pid, (parent, _, _) in processes.items() if parent in wanted}
         grew = not children <= wanted
         wanted |= children
-    return sum(processes[pid][1] for pid in wanted)
+    usages = [processes[pid][1] for pid in wanted]
+    return ProcessUsage(sum(u.rss_kib for u in usages), sum(u.cpu_seconds for u in usages))
+
+
+def server_usage(port: int) -> ProcessUsage:
+    """The uvicorn process serving `port` and its workers."""
+    return process_tree_usage(f"wintehr.asgi:application --port {port}")
+
+
+def server_rss_kib(port: int) -> int:
+    """RSS of the uvicorn process serving `port` and of its workers, in KiB."""
+    return server_usage(port).rss_kib
+
+
+def database_usage() -> ProcessUsage:
+    """The embedded PostgreSQL of WINTEHR_DATA_DIR: postmaster, backends, background workers."""
+    from django.conf import settings
+
+    return process_tree_usage(f"-D {settings.WINTEHR_DATA_DIR / 'postgres'}")

@@ -28,7 +28,7 @@ from pathlib import Path
 REDIS_URL = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/8")
 
 import httpx  # noqa: E402
-from _server import bench_token, running_server, server_rss_kib  # noqa: E402
+from _server import bench_token, process_tree_usage, running_server  # noqa: E402
 from _setup import django_ready, print_table  # noqa: E402
 
 django_ready()
@@ -42,6 +42,11 @@ from clinical.roles import ensure_role_groups  # noqa: E402
 from fhirapi.services import FhirRepository  # noqa: E402
 
 LAYERS = ["memory", "redis"]
+APP = "bench._realtime_app:application"
+
+
+def server_rss_kib(port: int) -> int:
+    return process_tree_usage(f"{APP} --port {port}").rss_kib
 
 
 def sessions(count: int) -> list[str]:
@@ -106,6 +111,7 @@ async def run(
             origin=base,
             additional_headers={"Cookie": f"sessionid={cookies[number % len(cookies)]}"},
             max_queue=None,
+            open_timeout=120,  # 500 handshakes at once queue up on a busy machine
         ) as socket:
             await socket.send(json.dumps({"action": "subscribe", "topic": topic}))
             while json.loads(await socket.recv())["type"] != "subscribed":
@@ -168,7 +174,7 @@ def main() -> None:
         commit_log = Path(tempfile.mkstemp(prefix="bench-realtime-commits-")[1])
         with running_server(
             workers=workers,
-            app="bench._realtime_app:application",
+            app=APP,
             REDIS_URL=REDIS_URL if layer == "redis" else "",
             BENCH_COMMIT_LOG=str(commit_log),
         ) as base:

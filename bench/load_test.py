@@ -18,6 +18,7 @@ Targets: error rate 0; memory flat over the soak (second-half slope near 0).
 import argparse
 import asyncio
 import io
+import os
 import random
 import statistics
 import sys
@@ -27,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
-from _server import running_server, server_rss_kib
+from _server import database_usage, running_server, server_rss_kib, server_usage
 from _setup import django_ready, empty_store, print_table
 
 django_ready()
@@ -59,6 +60,9 @@ class Target:
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter = field(default_factory=Counter)  # "kind: status or exception" -> count
+    server_cpu: float = 0.0  # CPU seconds the uvicorn processes used meanwhile
+    database_cpu: float = 0.0  # and the embedded PostgreSQL
+    seconds: float = 0.0  # until the last request ended (those under way at the deadline finish)
 
     def record(self, kind: str, started: float, outcome: str | None) -> None:
         self.latencies[kind].append((time.perf_counter() - started) * 1000)
@@ -79,14 +83,15 @@ def targets_load(patients: int) -> list[Target]:
             "Observation", f"patient={patient.resource_id}&category=vital-signs", limit=50
         )
         codes = {c["code"] for o in observations for c in o.content["code"].get("coding", [])}
-        targets.append(
-            Target(
-                patient.resource_id,
-                patient.content["name"][0]["family"],
-                tuple(o.resource_id for o in observations) or (patient.resource_id,),
-                tuple(sorted(codes)) or (HEART_RATE["code"],),
+        if codes:  # patients without vital signs are left out: their reads would be 404s
+            targets.append(
+                Target(
+                    patient.resource_id,
+                    patient.content["name"][0]["family"],
+                    tuple(o.resource_id for o in observations),
+                    tuple(sorted(codes)),
+                )
             )
-        )
     return targets
 
 
@@ -224,8 +229,13 @@ async def load_level(
         for group in range(0, users, 10):  # sign-in is slow on purpose (PBKDF2): not measured
             await asyncio.gather(*(user.sign_in() for user in crowd[group : group + 10]))
         tally = Tally()
-        deadline = time.perf_counter() + seconds
-        await asyncio.gather(*(user.run(deadline, tally) for user in crowd))
+        port = int(base.rsplit(":", 1)[1])
+        server, database = server_usage(port), database_usage()
+        started = time.perf_counter()
+        await asyncio.gather(*(user.run(started + seconds, tally) for user in crowd))
+        tally.seconds = time.perf_counter() - started
+        tally.server_cpu = server_usage(port).cpu_seconds - server.cpu_seconds
+        tally.database_cpu = database_usage().cpu_seconds - database.cpu_seconds
         return tally
     finally:
         await asyncio.gather(*(user.client.aclose() for user in crowd))
@@ -271,20 +281,29 @@ def latency_row(label: str, values: list[float], seconds: float, errors: int) ->
     ]
 
 
-def tally_print(title: str, tally: Tally, seconds: float) -> None:
+def tally_print(title: str, tally: Tally) -> None:
     errors_by_kind = Counter()
     for key, count in tally.errors.items():
         errors_by_kind[key.split(":")[0]] += count
     rows = [
-        latency_row(kind, tally.latencies[kind], seconds, errors_by_kind[kind])
+        latency_row(kind, tally.latencies[kind], tally.seconds, errors_by_kind[kind])
         for kind, _, _ in ACTIONS
         if tally.latencies[kind]
     ]
     every = [x for values in tally.latencies.values() for x in values]
-    rows.append(latency_row("all", every, seconds, sum(tally.errors.values())))
+    rows.append(latency_row("all", every, tally.seconds, sum(tally.errors.values())))
     print_table(title, ["request", "count", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"], rows)
     for key, count in tally.errors.most_common():
         print(f"  error {key}: {count}")
+    print(
+        f"  {len(every)} requests in {tally.seconds:.1f} s (requests under way at the deadline end)"
+    )
+    cores = os.cpu_count() or 1
+    app, database = (1000 * cpu / len(every) for cpu in (tally.server_cpu, tally.database_cpu))
+    print(
+        f"  CPU per request: uvicorn {app:.1f} ms + PostgreSQL {database:.1f} ms"
+        f" (at most {cores * 1000 / (app + database):,.0f} req/s on {cores} cores of its own)"
+    )
 
 
 def memory_print(samples: list[tuple[float, int]]) -> None:
@@ -336,13 +355,13 @@ def main() -> None:
                 )
             )
             title = f"Soak: {args.soak_users} users for {args.soak_minutes:g} min"
-            tally_print(f"{title}, {args.workers} uvicorn workers", tally, args.soak_minutes * 60)
+            tally_print(f"{title}, {args.workers} uvicorn workers", tally)
             memory_print(samples)
         else:
             for users in args.users:
                 tally = asyncio.run(load_level(base, users, args.seconds, accounts, targets))
                 title = f"{users} concurrent users for {args.seconds:g} s"
-                tally_print(f"{title}, {args.workers} uvicorn workers", tally, args.seconds)
+                tally_print(f"{title}, {args.workers} uvicorn workers", tally)
     print(f"\nreproduce: {sys.executable} bench/load_test.py {' '.join(sys.argv[1:])}")
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 
 from cds.external import external_discovery_refresh
@@ -17,6 +18,16 @@ class ExternalCdsServiceAdmin(admin.ModelAdmin):
     list_display = ["title", "base_url", "enabled", "discovered_at", "last_error"]
     readonly_fields = ["services", "discovered_at", "last_error"]
     actions = ["refresh_discovery"]
+
+    def save_model(
+        self, request: HttpRequest, obj: ExternalCdsService, form: ModelForm, change: bool
+    ) -> None:
+        """Registering (or changing) an enabled provider fetches its discovery at once."""
+        super().save_model(request, obj, form, change)
+        if obj.enabled:
+            external_discovery_refresh(provider=obj)
+            if obj.last_error:
+                messages.warning(request, f"Its discovery could not be fetched: {obj.last_error}")
 
     @admin.action(description="Fetch discovery now")
     def refresh_discovery(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -48,7 +48,8 @@ SERVER_WRITTEN_TYPES = frozenset({"AuditEvent"})  # the audit trail, fhirapi/aud
 @dataclass(frozen=True)
 class Actor:
     """Who is acting: a user of the EHR, an API client, or the system itself. `policy` is what
-    they may do: a SMART token's scopes (fhirapi.smart.policy), or everything otherwise."""
+    they may do: a person's rights (`user_actor`), a SMART token's scopes (fhirapi.smart.policy),
+    both, or everything (the system)."""
 
     username: str = "system"
     client_id: str | None = None

@@ -404,6 +404,14 @@ CDS_HOOKS_BASE_URL = envstr("CDS_HOOKS_BASE_URL", "").rstrip("/")  # public orig
 CDS_HOOKS_CLIENT_ISSUER = envstr(
     "CDS_HOOKS_CLIENT_ISSUER", CDS_HOOKS_BASE_URL or FHIR_BASE_URL.removesuffix("/fhir")
 ).rstrip("/")
+CDS_EXTERNAL_REFRESH_SECONDS = envint("CDS_EXTERNAL_REFRESH_SECONDS", 3600, minimum=60)
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "cds-external-refresh": {
+        "task": "cds.tasks.refresh_external_services",
+        "schedule": float(CDS_EXTERNAL_REFRESH_SECONDS),
+    },
+}
 
 # --- Realtime ---
 # Live screens over websockets (/ws/live/, clinical/realtime) and FHIR R4 Subscriptions

@@ -6,6 +6,7 @@ units or in units of the product, whose strength is read from the RxNorm name, e
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cds.fhir_values import Resource, codings
@@ -47,16 +48,21 @@ def product_strengths(drug: Drug) -> dict[str, Strength]:
     concept = drug.request.get("medicationCodeableConcept") or {}
     names = [c.get("display") or "" for c in codings(concept)] + [drug.name]
     for name in names:
-        found = {}
-        for part in str(name).split(" / "):
-            match = STRENGTH.search(part)
-            ingredients = ingredients_by_name(part.lower()) & drug.ingredients
-            if match and len(ingredients) == 1:
-                mg = float(match[1]) * MG_PER[match[2].lower()]
-                found[next(iter(ingredients))] = Strength(mg, (match[3] or "unit").lower())
-        if found:
-            return found
+        if found := _name_strengths(str(name), drug.ingredients):
+            return dict(found)
     return {}
+
+
+@lru_cache(maxsize=1024)
+def _name_strengths(name: str, ingredients: frozenset[str]) -> tuple[tuple[str, Strength], ...]:
+    found = []
+    for part in name.split(" / "):
+        match = STRENGTH.search(part)
+        named = ingredients_by_name(part.lower()) & ingredients if match else frozenset()
+        if match and len(named) == 1:
+            mg = float(match[1]) * MG_PER[match[2].lower()]
+            found.append((next(iter(named)), Strength(mg, (match[3] or "unit").lower())))
+    return tuple(found)
 
 
 def daily_amounts(drug: Drug) -> list[DailyAmount]:
@@ -101,9 +107,10 @@ def _dose(dosage: Resource) -> tuple[float, float, str] | None:
         dose_range = dose_and_rate.get("doseRange") or {}
         low = quantity or dose_range.get("low") or dose_range.get("high")
         high = quantity or dose_range.get("high") or low
-        if _number(low) is not None and _number(high) is not None:
+        low_value, high_value = _number(low), _number(high)
+        if low_value is not None and high_value is not None:
             unit = str(low.get("code") or low.get("unit") or "").strip("{}").lower()
-            return _number(low), _number(high), unit  # type: ignore[return-value]
+            return low_value, high_value, unit
     return None
 
 

@@ -1,4 +1,5 @@
-"""Reads for the rule pages: rules with their latest version and feedback figures."""
+"""Reads for the rule pages: rules with their latest version and feedback figures, the patient a
+rule is tried on, and the names conditions may use."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,8 +8,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
 
+from cds.medications.knowledge import allergy_classes, drug_classes
 from cds.models import CardFeedback, IssuedCard, Rule, RuleVersion
 from cds.rules.engine import latest_versions
+from cds.value_sets import value_sets
 from fhirapi.services import FhirRepository, user_actor
 
 
@@ -74,3 +77,20 @@ def try_patient(*, query: str, user: AbstractBaseUser) -> dict[str, Any] | None:
         if found:
             return found[0] if len(found) == 1 else None
     return None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names conditions may use: value sets (condition), drug and allergy classes."""
+
+    value_sets: list[tuple[str, str]]
+    drug_classes: list[tuple[str, str]]
+    allergy_classes: list[tuple[str, str]]
+
+
+def condition_vocabulary() -> Vocabulary:
+    return Vocabulary(
+        value_sets=sorted((name, vs["title"]) for name, vs in value_sets().items()),
+        drug_classes=sorted((c.id, c.name) for c in drug_classes().values()),
+        allergy_classes=sorted((c.id, c.name) for c in allergy_classes()),
+    )

@@ -50,7 +50,8 @@ def rule_new(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, f"Rule {rule.slug} created (disabled until you enable it).")
             return redirect("cds-rule-edit", slug=rule.slug)
-    return render(request, "cds/rules/form.html", {"form": form, "rule": None})
+    context = {"form": form, "rule": None, "vocabulary": selectors.condition_vocabulary()}
+    return render(request, "cds/rules/form.html", context)
 
 
 @login_required
@@ -66,6 +67,7 @@ def rule_edit(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("cds-rule-edit", slug=rule.slug)
     versions = rule.versions.select_related("created_by")
     context = {"form": form, "rule": rule, "versions": versions}
+    context["vocabulary"] = selectors.condition_vocabulary()
     return render(request, "cds/rules/form.html", context)
 
 

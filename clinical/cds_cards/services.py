@@ -1,5 +1,5 @@
-"""Calling the hooks (patient-view, order-sign, encounter-discharge) and acting on cards.
-Accepting applies the suggestion's actions in one transaction (cds.client.apply_suggestion) and
+"""Calling the hooks (patient-view, order-select, order-sign, encounter-discharge) and acting on
+cards. Accepting applies the suggestion's actions in one transaction (cds.client.apply_suggestion) and
 sends feedback; overriding sends feedback with the reason. Both are audited."""
 
 import logging
@@ -30,17 +30,39 @@ def patient_view_cards(*, user: AbstractBaseUser, patient_id: str) -> list[CardR
 def order_sign_cards(
     *, user: AbstractBaseUser, patient_id: str, drafts: list[dict[str, Any]]
 ) -> list[CardResult]:
-    bundle = {
+    return call_hooks(
+        hook="order-sign",
+        context={
+            "userId": practitioner_reference(user)["reference"],
+            "draftOrders": _draft_orders(drafts),
+        },
+        user=user,
+        patient_id=patient_id,
+    )
+
+
+def order_select_cards(
+    *, user: AbstractBaseUser, patient_id: str, draft: dict[str, Any]
+) -> list[CardResult]:
+    """order-select for the order being composed (`draft`: not stored, it has a made-up id)."""
+    return call_hooks(
+        hook="order-select",
+        context={
+            "userId": practitioner_reference(user)["reference"],
+            "selections": [f"{draft['resourceType']}/{draft['id']}"],
+            "draftOrders": _draft_orders([draft]),
+        },
+        user=user,
+        patient_id=patient_id,
+    )
+
+
+def _draft_orders(drafts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
         "resourceType": "Bundle",
         "type": "collection",
         "entry": [{"fullUrl": f"{d['resourceType']}/{d['id']}", "resource": d} for d in drafts],
     }
-    return call_hooks(
-        hook="order-sign",
-        context={"userId": practitioner_reference(user)["reference"], "draftOrders": bundle},
-        user=user,
-        patient_id=patient_id,
-    )
 
 
 def encounter_discharge_cards(

@@ -79,6 +79,15 @@ def cards_keep(
     return shown
 
 
+def cards_passing(*, patient_id: str, context: str, results: list[CardResult]) -> list[ShownCard]:
+    """Cards shown but not kept (nobody acts on them: order-select while an order is composed)."""
+    return [
+        ShownCard(str(r.card.get("uuid") or uuid.uuid4()), patient_id, context, r)
+        for r in results
+        if r.card is not None
+    ]
+
+
 def card_find(*, session: SessionBase, patient_id: str, key: str) -> ShownCard | None:
     data = session.get(SESSION_KEY, {}).get(key)
     if data is None or data["patient_id"] != patient_id:

@@ -76,7 +76,35 @@ def medication_order_draft(
 ) -> str:
     require_permission(acting_user, SIGN_ORDERS, "order medications")
     repository = repository_for(acting_user)
-    requester = practitioner_ensure(user=acting_user, repository=repository)
+    order = medication_order_resource(
+        patient_id=patient_id,
+        drug=drug,
+        dosage=dosage,
+        duration_days=duration_days,
+        encounter_id=encounter_id,
+        requester=practitioner_ensure(user=acting_user, repository=repository),
+    )
+    stored = repository.create(order).stored
+    audit_write(
+        user=acting_user,
+        action="create",
+        patient_id=patient_id,
+        reference=stored.relative_url,
+        description=f"medication order drafted: {drug.display}",
+    )
+    return stored.resource_id
+
+
+def medication_order_resource(
+    *,
+    patient_id: str,
+    drug: CatalogItem,
+    dosage: dict[str, Any],
+    duration_days: int | None,
+    encounter_id: str | None,
+    requester: dict[str, str],
+) -> dict[str, Any]:
+    """The draft MedicationRequest (not stored: order-select sees it while it is composed)."""
     order: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "status": "draft",
@@ -108,15 +136,7 @@ def medication_order_draft(
                 "code": "d",
             }
         }
-    stored = repository.create(order).stored
-    audit_write(
-        user=acting_user,
-        action="create",
-        patient_id=patient_id,
-        reference=stored.relative_url,
-        description=f"medication order drafted: {drug.display}",
-    )
-    return stored.resource_id
+    return order
 
 
 @transaction.atomic

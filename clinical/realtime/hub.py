@@ -17,11 +17,12 @@ from typing import Protocol
 
 import structlog
 from channels.db import database_sync_to_async
-from django.conf import settings
 
 from clinical.realtime.topics import Topic, User, followers_allowed, message_recipients
 
 logger = structlog.get_logger(__name__)
+
+RENEW_SECONDS = 3600
 
 
 class Follower(Protocol):
@@ -42,48 +43,55 @@ class LiveHub:
         self.channel = ""
         self.followers: dict[str, dict[Follower, Topic]] = {}  # topic name -> its local sockets
         self.receiving: asyncio.Task | None = None
+        self.joining = asyncio.Lock()  # a leave and a join of one topic never cross in the layer
+        self.closings: set[asyncio.Task] = set()
 
     async def follow(self, topic: Topic, follower: Follower) -> None:
-        if not self.channel:
-            self.channel = await self.layer.new_channel()
-        local = self.followers.setdefault(topic.name, {})
-        if not local:
-            await self.layer.group_add(topic.group, self.channel)
-        local[follower] = topic
-        if self.receiving is None or self.receiving.done():
-            self.receiving = asyncio.create_task(self._receive())
+        async with self.joining:
+            if not self.channel:
+                self.channel = await self.layer.new_channel()
+            local = self.followers.setdefault(topic.name, {})
+            if not local:
+                await self.layer.group_add(topic.group, self.channel)
+            local[follower] = topic
+            if self.receiving is None or self.receiving.done():
+                self.receiving = asyncio.create_task(self._run())
 
     async def unfollow(self, topic: Topic, follower: Follower) -> None:
-        local = self.followers.get(topic.name, {})
-        if local.pop(follower, None) is None or local:
-            return
-        del self.followers[topic.name]
-        await self.layer.group_discard(topic.group, self.channel)
-        if not self.followers and self.receiving is not None:
-            self.receiving.cancel()
-            self.receiving = None
+        async with self.joining:
+            local = self.followers.get(topic.name, {})
+            if local.pop(follower, None) is None or local:
+                return
+            del self.followers[topic.name]
+            await self.layer.group_discard(topic.group, self.channel)
+            if not self.followers and self.receiving is not None:
+                self.receiving.cancel()
+                self.receiving = None
+
+    async def _run(self) -> None:
+        await asyncio.gather(self._receive(), self._renew())
 
     async def _receive(self) -> None:
-        renew_at = asyncio.get_running_loop().time() + settings.REALTIME_HEARTBEAT_SECONDS
         while True:
             try:
-                event = await self.layer.receive(self.channel)
-                await self.dispatch(event)
-                if asyncio.get_running_loop().time() > renew_at:
-                    renew_at += settings.REALTIME_HEARTBEAT_SECONDS
-                    await self._renew_groups()
+                await self.dispatch(await self.layer.receive(self.channel))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a lost Redis connection, say: go on listening
                 logger.error("realtime hub", error=repr(exc))
                 await asyncio.sleep(1)
 
-    async def _renew_groups(self) -> None:
-        """Group memberships expire in the layer (a day); a long-followed topic renews its own."""
-        for local in list(self.followers.values()):
-            topic = next(iter(local.values()), None)
-            if topic is not None:
-                await self.layer.group_add(topic.group, self.channel)
+    async def _renew(self) -> None:
+        """Group memberships expire in the layer (after a day): renew those of followed topics."""
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            for local in list(self.followers.values()):
+                topic = next(iter(local.values()), None)
+                try:
+                    if topic is not None:
+                        await self.layer.group_add(topic.group, self.channel)
+                except Exception as exc:  # Redis away: next time
+                    logger.error("realtime hub renewal", error=repr(exc))
 
     async def dispatch(self, event: dict) -> None:
         message = event.get("message") or {}
@@ -105,10 +113,15 @@ class LiveHub:
             try:
                 if follower.user.pk in allowed:
                     await follower.relay(text)
-                elif follower.user.pk not in following:
-                    await follower.topic_closed(topic)
+                elif follower.user.pk not in following:  # off this task: it may end the hub's
+                    self._closing(follower.topic_closed(topic))
             except Exception as exc:  # the socket closed meanwhile: the others still get it
                 logger.info("realtime relay failed", error=repr(exc))
+
+    def _closing(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self.closings.add(task)
+        task.add_done_callback(self.closings.discard)
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveHub] = weakref.WeakKeyDictionary()

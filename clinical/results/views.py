@@ -12,7 +12,7 @@ from clinical.results.inbox import results_inbox
 from clinical.results.selectors import analyte_trend, grouped_results, patient_observation
 from clinical.results.services import result_acknowledge
 from clinical.roles import SIGN_ORDERS, VIEW_CHART
-from clinical.workspace_http import private_page
+from clinical.workspace_http import private_page, wants_fragment
 from fhirapi.audit.events import REST_KINDS
 from fhirapi.audit.services import audit_record
 from fhirapi.errors import VersionConflict
@@ -82,4 +82,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         query="inbox",
         description=f"workspace results inbox ({len(items)} results)",
     )
-    return private_page(render(request, "clinical/inbox.html", {"items": items}))
+    live = wants_fragment(request, "inbox-results")  # its live refresh
+    page = "clinical/_inbox.html" if live else "clinical/inbox.html"
+    return private_page(render(request, page, {"items": items}))

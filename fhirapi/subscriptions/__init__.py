@@ -13,7 +13,12 @@ change of a matching resource.
   header lines. A failed attempt is retried FHIR_SUBSCRIPTION_RETRIES times with exponential
   back-off (FHIR_SUBSCRIPTION_RETRY_SECONDS, then twice that, ...); after
   FHIR_SUBSCRIPTION_MAX_FAILURES consecutive failed attempts the status becomes `error` with the
-  reason, and deliveries go on: the first success sets it `active` again.
+  reason, and deliveries go on: the first success sets it `active` again. A notification whose
+  retries ran out is parked (`models.PendingNotification`) and tried again by the periodic job
+  `tasks.subscriptions_retry` (every 5 minutes) for FHIR_SUBSCRIPTION_RETRY_HOURS.
+- Administration: the admin's Subscriptions page (clinical/operations) lists them with the last
+  delivery (`SubscriptionChannel.last_delivery_at`, `last_error`) and switches them off or on
+  again through FhirRepository (`selectors.py`, `services.subscription_switch`).
 - websocket (R4): connect to `/ws/fhir-subscriptions` (signed in, or `Authorization: Bearer`),
   send `bind <id>`, get `bound <id>`, then `ping <id>` on every notification.
 

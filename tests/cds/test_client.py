@@ -12,6 +12,7 @@ from cds.client_signing import public_jwks
 from cds.external import external_discovery_refresh
 from cds.models import ExternalCdsService
 from cds.services import medication_safety
+from cds.tasks import refresh_external_services
 from fhirapi.errors import FhirError
 from tests.cds.fake_provider import GOOD_CARD, FakeCdsProvider, register
 from tests.cds.fhir_builders import draft_bundle, medication_request
@@ -140,3 +141,23 @@ def test_a_suggestion_is_applied_all_or_nothing(chart, user, repository):
 def flags(repository, chart) -> list[dict]:
     bundle = repository.search_bundle("Flag", [("patient", chart.patient_id)], base_url="")
     return [entry["resource"] for entry in bundle.get("entry") or []]
+
+
+def test_registering_in_the_admin_fetches_discovery(provider_url, administrator, signed_in):
+    response = signed_in(administrator).post(
+        "/admin/cds/externalcdsservice/add/",
+        {"title": "Good CDS", "base_url": f"{provider_url}/good", "enabled": "on"},
+    )
+    assert response.status_code == 302
+    provider = ExternalCdsService.objects.get()
+    assert [s["id"] for s in provider.services] == ["svc"] and provider.discovered_at
+
+
+def test_beat_refreshes_every_provider(provider_url, settings, db):
+    provider = ExternalCdsService.objects.create(title="good", base_url=f"{provider_url}/good")
+    assert provider.services == []
+    entry = settings.CELERY_BEAT_SCHEDULE["cds-external-refresh"]
+    assert refresh_external_services.name == entry["task"]
+    assert refresh_external_services.delay().get(timeout=10) == 1
+    provider.refresh_from_db()
+    assert [s["id"] for s in provider.services] == ["svc"]

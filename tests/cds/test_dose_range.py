@@ -51,6 +51,8 @@ def test_daily_methotrexate_is_critical_and_weekly_is_fine(chart):
     ]
     assert cards[0]["suggestions"][0]["actions"][0]["type"] == "delete"
     assert cards[0]["suggestions"][0]["isRecommended"] is True
+    selected = sign(chart, daily, hook="order-select", selections=["MedicationRequest/draft-0"])
+    assert dose_cards(selected) == dose_cards(cards)  # as soon as it is picked
     weekly = ordered(chart, METHOTREXATE, 1, frequency=1, period=1, periodUnit="wk")
     assert sign(chart, weekly) == []
 

@@ -191,3 +191,32 @@ def test_missing_prefetch_is_fetched_from_our_own_server_with_the_token(
         client, "/cds-services/medication-safety", {**body, "hookInstance": body["hookInstance"]}
     )
     assert refused.status_code == 412
+
+
+def test_medication_prescribe_is_answered_over_http(client, open_cds, chart, physician):
+    """The R4-era hook, with STU3's bare array of draft resources, reaches medication-safety."""
+    chart.medication("855332", "Warfarin Sodium 5 MG Oral Tablet")
+    aspirin = {
+        **medication_request(chart.patient_id, "243670", "Aspirin 81 MG Oral Tablet"),
+        "id": "d1",
+    }
+    context = {
+        "userId": "Practitioner/doc",
+        "patientId": chart.patient_id,
+        "medications": [aspirin],
+    }
+    token = Token.objects.create(user=physician)
+    authorization = {"access_token": token.key, "token_type": "Bearer", "expires_in": 300}
+    body = hook_request(
+        "medication-prescribe",
+        context,
+        fhirServer=open_cds.FHIR_BASE_URL,
+        fhirAuthorization={**authorization, "scope": "user/*.read", "subject": "wintehr"},
+    )
+    response = post_json(client, "/cds-services/medication-safety", body)
+    assert response.status_code == 200, response.content
+    (card,) = response.json()["cards"]
+    assert "Aspirin 81 MG Oral Tablet + Warfarin" in card["summary"]
+    assert response["Access-Control-Allow-Origin"] == "*"
+    refused = post_json(client, "/cds-services/care-gaps", {**body, "hookInstance": "x-1"})
+    assert refused.status_code == 400 and "medication-prescribe" in refused.json()["error"]

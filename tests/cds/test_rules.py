@@ -73,6 +73,9 @@ def test_invalid_rules_are_refused_with_clear_errors(browser):
     assert "condition 1 (lab): operator must be one of" in text
     assert "condition 2 (age): give min, max or both (years)" in text
     assert "at most 140 characters" in text
+    vocabulary = text.split('id="condition-vocabulary"')[1]
+    for name in ("chronic-kidney-disease", "nsaids", "penicillins"):
+        assert f"<code>{name}</code>" in vocabulary
     page = browser.post("/cds/rules/new/", form(conditions="[{", link_type="absolute"))
     assert "not valid JSON" in page.content.decode()
     assert not Rule.objects.exists()

@@ -62,6 +62,8 @@ def test_discharge_review_shows_the_encounter_discharge_cards(patient_id, as_nur
     listing = as_nurse.get(reverse("chart-encounters", kwargs={"patient_id": patient_id}), **HTMX)
     assert f'href="{url}"' in listing.content.decode()
 
+    page = as_nurse.get(url)  # the review is also a whole page (a link works without JS)
+    assert page.status_code == 200 and "Review discharge" in page.content.decode()
     review = as_nurse.get(url, **HTMX).content.decode()
     assert "Review discharge" in review
     assert "1 medication(s) not reconciled for discharge" in review

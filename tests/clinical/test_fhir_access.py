@@ -37,11 +37,13 @@ def ids(bundle: dict, resource_type: str) -> set[str]:
 
 
 def forbidden(response) -> bool:
+    """403 with an OperationOutcome naming the refused type as the issue's location."""
     body = response.json()
     return (
         response.status_code == 403
         and body["resourceType"] == "OperationOutcome"
         and body["issue"][0]["code"] == "forbidden"
+        and bool(body["issue"][0].get("expression"))
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from oauth2_provider.models import get_application_model
 
 from cds.models import CdsClient, ExternalCdsService, Rule, RuleVersion
@@ -29,6 +30,11 @@ def _roles(cast):
 
 def _role_policies(cast):
     return "front-desk"
+
+
+def _second_factors(cast):
+    TOTPDevice.objects.create(user=cast["physician"], name="ward phone", confirmed=True)
+    return "ward phone"
 
 
 def _locked_accounts(cast):
@@ -126,6 +132,7 @@ PAGES = {
     "/admin/auth/user/": _users,
     "/admin/auth/group/": _roles,
     "/admin/clinical/rolepolicy/": _role_policies,
+    "/admin/otp_totp/totpdevice/": _second_factors,
     "/admin/axes/accessattempt/": _locked_accounts,
     "/admin/clinical/glassbreak/": _glass_breaks,
     "/admin/clinical/restrictedchart/": _restricted_charts,

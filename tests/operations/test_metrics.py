@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
+from clinical.operations.status import redis_client
 from tests.fhirapi.conftest import patient
+from tests.operations.test_status import redis_answers
 from wintehr.metrics import websocket_connection_closed, websocket_connection_opened
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -157,3 +159,18 @@ def test_multiprocess_mode_adds_up_processes(tmp_path):
     ).stdout
     assert 'wintehr_http_requests_total{method="GET",route="probe",status="200"} 2.0' in out
     assert len(list(tmp_path.glob("counter_*.db"))) == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not redis_answers(), reason="no Redis at 127.0.0.1:6379")
+def test_metrics_report_celery_queue_lengths(signed_in, administrator, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:6379/14"
+    with redis_client() as client:
+        client.delete("celery")
+        client.lpush("celery", "a", "b")
+        try:
+            text = signed_in(administrator).get("/metrics").content.decode()
+        finally:
+            client.delete("celery")
+    assert 'wintehr_celery_queue_length{queue="celery"} 2.0' in text
+    assert 'wintehr_component_up{component="redis"} 1.0' in text

@@ -18,7 +18,13 @@ def redis_answers() -> bool:
 @pytest.mark.django_db
 def test_admin_index_links_operations(signed_in, administrator):
     page = signed_in(administrator).get("/admin/").content.decode()
-    for link in ("/admin/status/", "/explorer/", "/cds/rules/", "/metrics"):
+    for link in (
+        "/admin/status/",
+        "/admin/subscriptions/",
+        "/explorer/",
+        "/cds/rules/",
+        "/metrics",
+    ):
         assert f'href="{link}"' in page
     for model in (
         "Users",

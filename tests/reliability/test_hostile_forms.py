@@ -119,6 +119,7 @@ def test_every_field_of_the_workspace_forms_refuses_or_stores_hostile_text(
 def test_the_finder_treats_injection_as_a_name(db, physician, signed_in):
     f.create(f.patient(family="Innocent"))
     client = signed_in(physician)
+    assert "Innocent" in client.get(reverse("finder") + "?q=Innocent").content.decode()
     for value in HOSTILE:
         page = client.get(reverse("finder") + "?q=" + quote(value))
         assert page.status_code == 200, value

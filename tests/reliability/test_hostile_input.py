@@ -21,8 +21,10 @@ from fhirapi.search.query import SUPPORTED_MODIFIERS
 from fhirapi.search.registry import ParamType, parameters_for
 from fhirapi.services import FhirRepository
 from fhirapi.store.models import ResourceRecord
-from imaging.uploads import NamedStream, RejectedFile, upload_files
+from imaging.services.ingest import Status, dicom_ingest
+from imaging.uploads import IncomingFile, NamedStream, RejectedFile, upload_files
 from tests.fhirapi.conftest import FhirClient, observation, patient
+from tests.imaging.conftest import CT
 from tests.reliability.conftest import LIVE_MAX_BODY_BYTES
 
 FHIR_JSON = "application/fhir+json"
@@ -48,6 +50,7 @@ ATTRIBUTE = '"><img src=x onerror=alert(1)>'
 def api(db, django_user_model) -> FhirClient:
     client = FhirClient()
     client.force_authenticate(django_user_model.objects.create_superuser("hostile"))
+    assert client.get("/fhir/metadata").status_code == 200  # warm: imports are not what we time
     return client
 
 
@@ -316,6 +319,18 @@ def lying_zip(real_size: int, claimed_size: int, name: str = "small.dcm") -> byt
         archive[at : at + 4] = claimed
         start = at + 4
     return bytes(archive)
+
+
+def test_uploaded_file_names_never_become_paths(db, physician, settings, tmp_path):
+    store = tmp_path / "store" / "dicom"
+    backend = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    settings.STORAGES = {**settings.STORAGES, "dicom": {**backend, "OPTIONS": {"location": store}}}
+    climbing = IncomingFile("../../escape.dcm", CT.read_bytes())
+    report = dicom_ingest(files=[climbing], acting_user=physician, source="hostile")
+    assert report.count(Status.STORED) == 1
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert written and all(path.is_relative_to(store) for path in written)
+    assert "escape" not in str(written)
 
 
 def test_zip_bombs_in_image_uploads_are_refused_in_bounded_time_and_memory(settings):

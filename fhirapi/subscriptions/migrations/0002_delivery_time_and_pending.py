@@ -5,30 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fhirsubscriptions', '0001_initial'),
+        ("fhirsubscriptions", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subscriptionchannel',
-            name='last_delivery_at',
+            model_name="subscriptionchannel",
+            name="last_delivery_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='PendingNotification',
+            name="PendingNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resource_type', models.CharField(max_length=64)),
-                ('resource_id', models.CharField(max_length=64)),
-                ('version_id', models.IntegerField()),
-                ('failed_at', models.DateTimeField()),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='fhirsubscriptions.subscriptionchannel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("resource_type", models.CharField(max_length=64)),
+                ("resource_id", models.CharField(max_length=64)),
+                ("version_id", models.IntegerField()),
+                ("failed_at", models.DateTimeField()),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="fhirsubscriptions.subscriptionchannel",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['failed_at'], name='fhirsubscri_failed__12a98b_idx')],
-                'constraints': [models.UniqueConstraint(fields=('channel', 'resource_type', 'resource_id'), name='pending_once_per_resource')],
+                "indexes": [
+                    models.Index(fields=["failed_at"], name="fhirsubscri_failed__12a98b_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("channel", "resource_type", "resource_id"),
+                        name="pending_once_per_resource",
+                    )
+                ],
             },
         ),
     ]

@@ -140,7 +140,8 @@ def test_an_unauthenticated_request_is_recorded(patient_id):
     assert record.content["agent"][0]["who"] == {"display": "anonymous"}
 
 
-def test_a_forbidden_request_is_recorded(api):
+def test_a_forbidden_request_is_recorded(api, fhir_user):
+    fhir_user.groups.clear()  # not an auditor
     response = api.fhir("GET", "/fhir/AuditEvent")
     assert response.status_code == 403
     record = only_record()

@@ -88,10 +88,11 @@ def test_order_verified_dispensed_and_given(page, pharmacist, nurse, physician):
     mar_row = page.locator(f"#mar-row-{order_id}")
     expect(mar_row).to_contain_text("Dispensed")
 
-    # a nurse opens the chart, its MAR tab, and gives yesterday's 09:00 dose
+    # a nurse sees it dispensed in the chart, opens its MAR tab and gives yesterday's 09:00 dose
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, nurse)
-    page.goto(f"/chart/{patient_id}/")
+    page.goto(f"/chart/{patient_id}/medications/")
+    expect(page.locator("#active-medications")).to_contain_text("Dispensed")
     page.locator("nav.tabs").get_by_role("link", name="MAR", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/pharmacy/mar/{patient_id}/$"))
     expect(page.locator('nav.tabs [aria-current="page"]')).to_have_text("MAR")
