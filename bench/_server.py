@@ -110,7 +110,8 @@ def server_rss_kib(port: int) -> int:
 
 
 def database_usage() -> ProcessUsage:
-    """The embedded PostgreSQL of WINTEHR_DATA_DIR: postmaster, backends, background workers."""
+    """The embedded PostgreSQL of WINTEHR_DATA_DIR: postmaster, backends, background workers
+    (none, so zero, when DATABASE_URL names another server)."""
     from django.conf import settings
 
     return process_tree_usage(f"-D {settings.WINTEHR_DATA_DIR / 'postgres'}")

@@ -3,8 +3,8 @@ NDJSON set (the Synthea Bulk NDJSON sample cloned with fresh ids), through the i
 (FhirRepository.create_many, search indexing included); then a system export of the store
 (resources/s, and the Python heap's peak while writing, by tracemalloc).
 
-Run: .venv/bin/python bench/bench_bulk.py [--resources 100000]   (targets: import >= 3,000/s,
-export >= 20,000/s with memory flat in the store's size)
+Run: .venv/bin/python bench/bench_bulk.py [--resources 100000] [--workers N (default: CPUs)]
+(targets: import >= 3,000/s, export >= 20,000/s with memory flat in the store's size)
 """
 
 import argparse
@@ -22,7 +22,7 @@ from _setup import SHARED_DATA, django_ready, empty_store, print_table
 django_ready()
 
 from fhirapi.bulk.exporter import ExportQuery, export_write  # noqa: E402
-from fhirapi.bulk.importer import Importer  # noqa: E402
+from fhirapi.bulk.parallel import default_workers, importer_for  # noqa: E402
 
 BUNDLES = SHARED_DATA / "synthea" / "r4-bundles"
 NDJSON = SHARED_DATA / "synthea" / "bulk-ndjson-10-patients"
@@ -68,8 +68,8 @@ def fresh_ids(namespace: uuid.UUID, own_ids: set[str]):
     return fresh
 
 
-def timed_import(paths: list[Path]) -> tuple[int, float, int]:
-    importer = Importer()
+def timed_import(paths: list[Path], workers: int) -> tuple[int, float, int]:
+    importer = importer_for(workers=workers)
     started = time.perf_counter()
     results = importer.import_paths(paths)
     seconds = time.perf_counter() - started
@@ -95,15 +95,18 @@ def timed_export(directory: Path, *, trace: bool) -> tuple[int, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--resources", type=int, default=100_000)
-    wanted = parser.parse_args().resources
+    parser.add_argument("--workers", type=int, default=default_workers())
+    options = parser.parse_args()
+    wanted, workers = options.resources, options.workers
     rows = []
     with tempfile.TemporaryDirectory(prefix="wintehr-bench-bulk-") as tmp:
         work = Path(tmp)
         empty_store()
-        count, seconds, files = timed_import([BUNDLES])
+        count, seconds, files = timed_import([BUNDLES], workers)
         rows.append(
             [
                 "import Synthea Bundles",
+                workers,
                 files,
                 count,
                 f"{seconds:.1f}",
@@ -114,10 +117,11 @@ def main() -> None:
         empty_store()
         (work / "ndjson").mkdir()
         cloned_ndjson(work / "ndjson", wanted)
-        count, seconds, files = timed_import([work / "ndjson"])
+        count, seconds, files = timed_import([work / "ndjson"], workers)
         rows.append(
             [
                 "import NDJSON (cloned)",
+                workers,
                 files,
                 count,
                 f"{seconds:.1f}",
@@ -125,10 +129,11 @@ def main() -> None:
                 "",
             ]
         )
-        again, seconds, files = timed_import([work / "ndjson"])
+        again, seconds, files = timed_import([work / "ndjson"], workers)
         rows.append(
             [
                 "re-import NDJSON (unchanged)",
+                workers,
                 files,
                 again,
                 f"{seconds:.1f}",
@@ -137,17 +142,26 @@ def main() -> None:
             ]
         )
         count, seconds, _ = timed_export(work / "export", trace=False)
-        rows.append(["export (system)", "", count, f"{seconds:.1f}", f"{count / seconds:,.0f}", ""])
+        rows.append(
+            ["export (system)", 1, "", count, f"{seconds:.1f}", f"{count / seconds:,.0f}", ""]
+        )
         count, seconds, peak = timed_export(work / "export", trace=True)
-        rows.append(["export, traced", "", count, f"{seconds:.1f}", "", f"{peak / 2**20:.1f} MiB"])
+        rows.append(
+            ["export, traced", 1, "", count, f"{seconds:.1f}", "", f"{peak / 2**20:.1f} MiB"]
+        )
         small, _, small_peak = timed_export_subset(work / "small")
-        rows.append(["export 1 type, traced", "", small, "", "", f"{small_peak / 2**20:.1f} MiB"])
+        rows.append(
+            ["export 1 type, traced", 1, "", small, "", "", f"{small_peak / 2**20:.1f} MiB"]
+        )
     print_table(
-        "Bulk import and export",
-        ["run", "files", "resources", "seconds", "resources/s", "peak Python heap"],
+        f"Bulk import ({workers} worker process(es)) and export",
+        ["run", "workers", "files", "resources", "seconds", "resources/s", "peak Python heap"],
         rows,
     )
-    print(f"\nreproduce: {sys.executable} bench/bench_bulk.py --resources {wanted}")
+    print(
+        f"\nreproduce: {sys.executable} bench/bench_bulk.py --resources {wanted} "
+        f"--workers {workers}"
+    )
 
 
 def timed_export_subset(directory: Path) -> tuple[int, float, int]:

@@ -44,6 +44,8 @@ PASSWORD = "load-test-physician-password"
 FHIR_JSON = "application/fhir+json"
 TABS = ("vitals", "medications", "results", "problems", "allergies", "encounters", "notes")
 HEART_RATE = {"system": "http://loinc.org", "code": "8867-4", "display": "Heart rate"}
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+PER_MIN = {"system": "http://unitsofmeasure.org", "code": "/min"}
 
 
 @dataclass(frozen=True)
@@ -202,8 +204,6 @@ class VirtualUser:
             tally.record(kind, started, outcome)
 
 
-CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-PER_MIN = {"system": "http://unitsofmeasure.org", "code": "/min"}
 ACTIONS: list[tuple[str, int, Callable[[VirtualUser], Awaitable[httpx.Response]]]] = [
     ("read by id", 30, VirtualUser.read_by_id),
     ("search Observation", 15, VirtualUser.search_observations),

@@ -3,9 +3,11 @@ medications not yet reconciled.
 
 - Pending: an active ServiceRequest of the encounter with no Observation or DiagnosticReport
   `basedOn` it yet, and Observations of the encounter still `registered` or `preliminary`.
-- Unreconciled: an active MedicationRequest of the patient without the extension
-  `http://wintehr.dev/fhir/StructureDefinition/reconciled` (valueDateTime) dated at or after the
-  encounter's start. The workspace's reconciliation screen sets it."""
+- Unreconciled: an active MedicationRequest or MedicationStatement of the patient that no
+  medication reconciliation since the encounter's start lists: a `List` with `code` medications
+  (list-example-use-codes), `status` current and `date` at or after the start, with an `entry`
+  whose `item` refers to it. The workspace's reconciliation screen writes that List
+  (clinical/medications/reconciliation.py), and so can any FHIR client."""
 
 from cds.cards import Card
 from cds.fhir_values import (
@@ -18,7 +20,7 @@ from cds.medications.drugs import ACTIVE_STATUSES, drug_from_request
 from cds.registry import CdsCall, ServiceDefinition
 from cds.services.card_parts import OVERRIDE_REASONS, source
 
-RECONCILED = "http://wintehr.dev/fhir/StructureDefinition/reconciled"
+RECONCILIATION = "http://terminology.hl7.org/CodeSystem/list-example-use-codes|medications"
 SOURCE = source("WintEHR discharge readiness", "discharge", "Discharge readiness")
 PREFETCH = {
     "encounter": "Encounter/{{context.encounterId}}",
@@ -27,6 +29,10 @@ PREFETCH = {
     "pendingResults": "Observation?patient={{context.patientId}}"
     "&encounter={{context.encounterId}}&status=registered,preliminary&_count=200",
     "medications": "MedicationRequest?patient={{context.patientId}}&status=active&_count=200",
+    "statements": "MedicationStatement?patient={{context.patientId}}"
+    "&status=active,on-hold&_count=200",
+    "reconciliations": f"List?patient={{{{context.patientId}}}}&code={RECONCILIATION}"
+    "&status=current&_count=50",
 }
 
 
@@ -76,20 +82,30 @@ def _pending_observations(call: CdsCall) -> list[str]:
 def _unreconciled(call: CdsCall) -> list[str]:
     encounter = call.data.resource("encounter") or {}
     started = parse_datetime((encounter.get("period") or {}).get("start"))
+    reconciled = reconciled_since(call.data.resources("reconciliations", "List"), since=started)
+    medications = [
+        *call.data.resources("medications", "MedicationRequest"),
+        *call.data.resources("statements", "MedicationStatement"),
+    ]
     return [
         drug_from_request(m, draft=False).name
-        for m in call.data.resources("medications", "MedicationRequest")
-        if m.get("status") in ACTIVE_STATUSES and not is_reconciled(m, since=started)
+        for m in medications
+        if m.get("status") in ACTIVE_STATUSES and reference_to(m) not in reconciled
     ]
 
 
-def is_reconciled(medication: Resource, *, since) -> bool:
-    for extension in medication.get("extension") or []:
-        if extension.get("url") == RECONCILED:
-            when = parse_datetime(extension.get("valueDateTime"))
-            if when is not None and (since is None or when >= since):
-                return True
-    return False
+def reconciled_since(reconciliations: list[Resource], *, since) -> set[str]:
+    """References listed by the current medication reconciliations dated at or after `since`."""
+    listed = set()
+    for reconciliation in reconciliations:
+        when = parse_datetime(reconciliation.get("date"))
+        if reconciliation.get("status") != "current" or when is None:
+            continue
+        if since is None or when >= since:
+            listed |= {
+                (e.get("item") or {}).get("reference") for e in reconciliation.get("entry") or []
+            }
+    return listed
 
 
 def _pending_card(pending: list[str]) -> Card:

@@ -1,18 +1,20 @@
 """Cards reviewed before an action (signing an order, discharging a patient): the hook's cards
 are kept in the session under the action's context key, each warning or critical card needs an
 override reason (or a comment) for the action to go ahead, and the overrides are recorded, with
-feedback to their services, once the action is done."""
+feedback to their services, once the action is done. A card's suggestion can be accepted
+instead (review_accept)."""
 
 from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from cds.client import CardResult
 from clinical.cds_cards.forms import reason_coding
-from clinical.cds_cards.services import card_override
-from clinical.cds_cards.store import ShownCard, card_forget, cards_for, cards_keep
+from clinical.cds_cards.services import card_accept, card_override
+from clinical.cds_cards.store import ShownCard, card_find, card_forget, cards_for, cards_keep
 
 Override = tuple[ShownCard, dict | None, str]
 
@@ -65,3 +67,30 @@ def overrides_record(
             acting_user=acting_user,
         )
         card_forget(session=session, key=shown.key)
+
+
+def review_accept(
+    *,
+    session: SessionBase,
+    patient_id: str,
+    context: str,
+    data: QueryDict,
+    acting_user: AbstractBaseUser,
+) -> tuple[ShownCard | None, str]:
+    """Accept the posted suggestion (`card`, `suggestion`) of a card kept under `context`: its
+    actions are applied in one transaction (card_accept). Returns the card (None when it is no
+    longer shown) and the error ("" when the suggestion was applied)."""
+    shown = card_find(session=session, patient_id=patient_id, key=data.get("card", ""))
+    if shown is None or shown.context != context:
+        return None, "That alert is no longer shown."
+    try:
+        card_accept(
+            patient_id=patient_id,
+            result=shown.result,
+            suggestion_uuid=data.get("suggestion", ""),
+            acting_user=acting_user,
+        )
+    except ValidationError as exc:
+        return shown, exc.messages[0]
+    card_forget(session=session, key=shown.key)
+    return shown, ""

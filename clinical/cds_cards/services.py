@@ -1,6 +1,7 @@
 """Calling the hooks (patient-view, order-select, order-sign, encounter-discharge) and acting on
-cards. Accepting applies the suggestion's actions in one transaction (cds.client.apply_suggestion) and
-sends feedback; overriding sends feedback with the reason. Both are audited."""
+cards. Accepting applies the suggestion's actions in one transaction
+(cds.client.apply_suggestion) and sends feedback; overriding sends feedback with the reason.
+Both are audited."""
 
 import logging
 from typing import Any

@@ -17,7 +17,7 @@ KEEP = 60
 class ShownCard:
     key: str
     patient_id: str
-    context: str  # "patient-view" or "order-sign:<Type>/<id>"
+    context: str  # "patient-view", "order-sign:<Type>/<id>", "encounter-discharge:<id>"...
     result: CardResult
 
     @property

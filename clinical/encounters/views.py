@@ -1,8 +1,14 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
-from clinical.cds_cards.review import overrides_from_post, overrides_record, review_cards
+from clinical.cds_cards.review import (
+    overrides_from_post,
+    overrides_record,
+    review_accept,
+    review_cards,
+)
 from clinical.cds_cards.services import encounter_discharge_cards
 from clinical.chart.access import Chart, chart_view
 from clinical.chart.rendering import after_write, render_chart
@@ -69,11 +75,7 @@ def encounter_discharge_view(request: HttpRequest, chart: Chart, encounter_id: s
     """GET: the discharge review (encounter-discharge cards, disposition); POST: discharge, once
     every warning card is overridden with a reason."""
     require_permission(request.user, EDIT_CHART, "discharge patients")
-    encounter = patient_encounter(
-        user=request.user, patient_id=chart.patient_id, encounter_id=encounter_id
-    )
-    if encounter is None:
-        raise Http404("No such encounter in this chart.")
+    encounter = _encounter(request, chart, encounter_id)
     if request.method == "GET":
         return _discharge_review(request, chart, encounter_id, DischargeForm(), run_hooks=True)
     form = DischargeForm(request.POST)
@@ -107,6 +109,44 @@ def encounter_discharge_view(request: HttpRequest, chart: Chart, encounter_id: s
     )
 
 
+@chart_view("discharge decision support accept")
+@require_POST
+def discharge_accept(request: HttpRequest, chart: Chart, encounter_id: str) -> HttpResponse:
+    """Accept a suggestion of a discharge card (its actions in one transaction), then review
+    the discharge again with fresh cards."""
+    require_permission(request.user, EDIT_CHART, "act on discharge alerts")
+    _encounter(request, chart, encounter_id)
+    shown, error = review_accept(
+        session=request.session,
+        patient_id=chart.patient_id,
+        context=_discharge_context(encounter_id),
+        data=request.POST,
+        acting_user=request.user,
+    )
+    if shown is not None and error:
+        return _discharge_review(
+            request,
+            chart,
+            encounter_id,
+            DischargeForm(),
+            run_hooks=False,
+            card_errors={shown.key: error},
+        )
+    notice = f"Suggestion accepted: {shown.card.get('summary', '')}." if shown else error
+    return _discharge_review(
+        request, chart, encounter_id, DischargeForm(), run_hooks=True, notice=notice
+    )
+
+
+def _encounter(request: HttpRequest, chart: Chart, encounter_id: str) -> dict:
+    encounter = patient_encounter(
+        user=request.user, patient_id=chart.patient_id, encounter_id=encounter_id
+    )
+    if encounter is None:
+        raise Http404("No such encounter in this chart.")
+    return encounter
+
+
 def _discharge_context(encounter_id: str) -> str:
     return f"encounter-discharge:{encounter_id}"
 
@@ -119,6 +159,7 @@ def _discharge_review(
     *,
     run_hooks: bool,
     card_errors: dict[str, str] | None = None,
+    notice: str = "",
 ) -> HttpResponse:
     def call():
         return encounter_discharge_cards(
@@ -137,5 +178,11 @@ def _discharge_review(
         "cards": cards,
         "failures": failures,
         "errors": card_errors or {},
+        "notice": notice,
+        "accept_url": reverse(
+            "chart-discharge-accept",
+            kwargs={"patient_id": chart.patient_id, "encounter_id": encounter_id},
+        ),
+        "cards_target": "#chart-body",
     }
     return render_chart(request, chart, tab="encounters", panel=REVIEW_PANEL, context=context)

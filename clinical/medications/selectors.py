@@ -36,7 +36,7 @@ def medication_name(request: Resource) -> str:
 
 def dosage_text(request: Resource) -> str:
     parts = []
-    for dosage in request.get("dosageInstruction") or []:
+    for dosage in request.get("dosageInstruction") or request.get("dosage") or []:
         if dosage.get("text"):
             parts.append(dosage["text"])
     return "; ".join(parts)
@@ -73,3 +73,44 @@ def patient_medication_request(
 ) -> Resource | None:
     request = read(user, "MedicationRequest", request_id)
     return request if belongs_to(request, patient_id) else None
+
+
+@dataclass(frozen=True)
+class ReconcileItem:
+    """An active medication to reconcile: an order (MedicationRequest) or what the patient
+    takes (MedicationStatement)."""
+
+    resource: Resource
+    name: str
+    dosage: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource['resourceType']}/{self.resource['id']}"
+
+    @property
+    def key(self) -> str:  # a form field prefix
+        return self.reference.replace("/", "-")
+
+    @property
+    def kind(self) -> str:
+        return "order" if self.resource["resourceType"] == "MedicationRequest" else "statement"
+
+
+def reconcile_items(*, user: AbstractBaseUser, patient_id: str) -> list[ReconcileItem]:
+    orders = search(
+        user,
+        "MedicationRequest",
+        [("patient", patient_id), ("status", ",".join(ACTIVE)), ("_sort", "-authoredon")],
+        count=300,
+    )
+    statements = search(
+        user,
+        "MedicationStatement",
+        [("patient", patient_id), ("status", ",".join(ACTIVE))],
+        count=300,
+    )
+    return [
+        ReconcileItem(resource=r, name=medication_name(r), dosage=dosage_text(r))
+        for r in (*orders, *statements)
+    ]

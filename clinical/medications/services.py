@@ -25,16 +25,9 @@ def medication_stop(
     require_permission(acting_user, SIGN_ORDERS, "stop medications")
     if request.get("status") not in ACTIVE:
         raise ValidationError("Only an active medication can be stopped.")
-    changed = {
-        **request,
-        "status": "stopped",
-        "statusReason": {
-            "coding": [
-                {"system": MEDICATION_STATUS_REASON, "code": reason_code, "display": reason_display}
-            ],
-            "text": f"{reason_display}: {comment}" if comment else reason_display,
-        },
-    }
+    changed = medication_stopped(
+        request, reason_code=reason_code, reason_display=reason_display, comment=comment
+    )
     stored = (
         repository_for(acting_user)
         .update(
@@ -49,3 +42,18 @@ def medication_stop(
         reference=stored.relative_url,
         description=f"medication stopped ({reason_display}): {medication_name(request)}",
     )
+
+
+def medication_stopped(
+    medication: dict[str, Any], *, reason_code: str, reason_display: str, comment: str
+) -> dict[str, Any]:
+    """The MedicationRequest or MedicationStatement with status stopped and the coded reason
+    (+ the comment); a statement's statusReason is a list."""
+    reason = {
+        "coding": [
+            {"system": MEDICATION_STATUS_REASON, "code": reason_code, "display": reason_display}
+        ],
+        "text": f"{reason_display}: {comment}" if comment else reason_display,
+    }
+    statement = medication["resourceType"] == "MedicationStatement"
+    return {**medication, "status": "stopped", "statusReason": [reason] if statement else reason}

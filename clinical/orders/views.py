@@ -1,26 +1,37 @@
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinical.cds_cards.review import overrides_from_post, overrides_record, review_cards
-from clinical.cds_cards.services import card_accept, order_sign_cards
-from clinical.cds_cards.store import card_find, card_forget, cards_for
+from clinical.cds_cards.review import (
+    overrides_from_post,
+    overrides_record,
+    review_accept,
+    review_cards,
+)
+from clinical.cds_cards.services import order_select_cards, order_sign_cards
+from clinical.cds_cards.store import cards_for, cards_passing
 from clinical.chart.access import Chart, chart_view
 from clinical.chart.header import active_encounter
 from clinical.chart.rendering import after_write, render_chart
+from clinical.fhir.practitioners import practitioner_reference
 from clinical.fhir.writes import require_permission
 from clinical.orders.forms import MedicationOrderForm, ServiceOrderForm
 from clinical.orders.selectors import order_row, patient_order, patient_orders
 from clinical.orders.services import (
     dosage_instruction,
     medication_order_draft,
+    medication_order_resource,
     order_discard,
     order_name,
     order_sign,
     service_order_draft,
 )
 from clinical.roles import SIGN_ORDERS
+from clinical.workspace_http import private_page
 from fhirapi.errors import VersionConflict
 
 KINDS = ("medication", "lab-tests", "imaging")
@@ -74,17 +85,10 @@ def orders(request: HttpRequest, chart: Chart) -> HttpResponse:
     encounter_id = encounter.encounter_id if encounter else None
     data = form.cleaned_data
     if kind == "medication":
-        dosage = dosage_instruction(
-            dose=data["dose"],
-            unit=data["dose_unit"],
-            route_key=data["route"],
-            frequency_key=data["frequency"],
-            note=data["note"],
-        )
         order_id = medication_order_draft(
             patient_id=chart.patient_id,
             drug=data["drug"],
-            dosage=dosage,
+            dosage=_dosage(data),
             duration_days=data["duration_days"],
             encounter_id=encounter_id,
             acting_user=request.user,
@@ -118,6 +122,49 @@ def orders(request: HttpRequest, chart: Chart) -> HttpResponse:
     )
 
 
+def _dosage(data: dict) -> dict:
+    return dosage_instruction(
+        dose=data["dose"],
+        unit=data["dose_unit"],
+        route_key=data["route"],
+        frequency_key=data["frequency"],
+        note=data["note"],
+    )
+
+
+@chart_view("order decision support while composing")
+@require_POST
+def order_select(request: HttpRequest, chart: Chart) -> HttpResponse:
+    """The order-select cards of the medication order being composed (the form's fields, posted
+    by HTMX on change); nothing is stored. An incomplete form gets no cards yet."""
+    require_permission(request.user, SIGN_ORDERS, "place orders")
+    form = MedicationOrderForm(request.POST)
+    context: dict = {"cards": None}
+    if form.is_valid():
+        data = form.cleaned_data
+        encounter = active_encounter(user=request.user, patient_id=chart.patient_id)
+        draft = medication_order_resource(
+            patient_id=chart.patient_id,
+            drug=data["drug"],
+            dosage=_dosage(data),
+            duration_days=data["duration_days"],
+            encounter_id=encounter.encounter_id if encounter else None,
+            requester=practitioner_reference(request.user),
+        ) | {"id": f"composing-{uuid.uuid4().hex}"}
+        results = order_select_cards(user=request.user, patient_id=chart.patient_id, draft=draft)
+        context = {
+            "cards": cards_passing(
+                patient_id=chart.patient_id, context="order-select", results=results
+            ),
+            "failures": [r for r in results if r.failed],
+        }
+    return private_page(render(request, "clinical/_order_select.html", context))
+
+
+def _sign_context(resource_type: str, order_id: str) -> str:
+    return f"order-sign:{resource_type}/{order_id}"
+
+
 def _review(request, chart, order, *, notice="", errors=None, run_hooks: bool) -> HttpResponse:
     def call():
         return order_sign_cards(user=request.user, patient_id=chart.patient_id, drafts=[order])
@@ -125,7 +172,7 @@ def _review(request, chart, order, *, notice="", errors=None, run_hooks: bool) -
     cards, failures = review_cards(
         session=request.session,
         patient_id=chart.patient_id,
-        context=f"order-sign:{order['resourceType']}/{order['id']}",
+        context=_sign_context(order["resourceType"], order["id"]),
         call=call if run_hooks else None,
     )
     kwargs = {
@@ -164,7 +211,7 @@ def order_review(
     if request.method == "GET":
         return _review(request, chart, order, run_hooks=True)
     require_permission(request.user, SIGN_ORDERS, "sign orders")
-    context_key = f"order-sign:{resource_type}/{order_id}"
+    context_key = _sign_context(resource_type, order_id)
     cards = cards_for(session=request.session, patient_id=chart.patient_id, context=context_key)
     overrides, errors = overrides_from_post(request.POST, cards)
     if errors:
@@ -204,23 +251,17 @@ def order_accept(
 ) -> HttpResponse:
     require_permission(request.user, SIGN_ORDERS, "act on order alerts")
     order = _order(request, chart, resource_type, order_id)
-    shown = card_find(
-        session=request.session, patient_id=chart.patient_id, key=request.POST.get("card", "")
+    shown, error = review_accept(
+        session=request.session,
+        patient_id=chart.patient_id,
+        context=_sign_context(resource_type, order_id),
+        data=request.POST,
+        acting_user=request.user,
     )
     if shown is None:
-        return _review(
-            request, chart, order, notice="That alert is no longer shown.", run_hooks=True
-        )
-    try:
-        card_accept(
-            patient_id=chart.patient_id,
-            result=shown.result,
-            suggestion_uuid=request.POST.get("suggestion", ""),
-            acting_user=request.user,
-        )
-    except ValidationError as exc:
-        return _review(request, chart, order, errors={shown.key: exc.messages[0]}, run_hooks=False)
-    card_forget(session=request.session, key=shown.key)
+        return _review(request, chart, order, notice=error, run_hooks=True)
+    if error:
+        return _review(request, chart, order, errors={shown.key: error}, run_hooks=False)
     still = patient_order(
         user=request.user,
         patient_id=chart.patient_id,

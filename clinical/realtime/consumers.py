@@ -15,7 +15,8 @@ Protocol (JSON text frames); see clinical/realtime/README.md for the page side.
     ← {"type": "change", "topic": ..., "seq": N, "resourceType": ..., "id": ..., "versionId": ...,
        "action": "create" | "update" | "delete"}
     ← {"type": "reload", "topic": ..., "seq": N}      missed events are no longer kept: re-fetch
-    ← {"type": "presence", "topic": ..., "viewers": [{"username": ..., "name": ...}]}
+    ← {"type": "presence", "topic": ..., "viewers": [{"username": ..., "name": ...}], "total": N}
+       viewers: the first publish.PRESENCE_NAMES by name; total: how many follow the topic
     ← {"type": "denied", "topic": ..., "reason": ...}
 """
 
@@ -131,8 +132,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     # -- from the hub ------------------------------------------------------------------------
 
-    async def relay(self, text: str) -> None:
-        await self.send(text_data=text)
+    async def relay(self, topic: str, text: str) -> None:
+        if topic in self.topics:  # not unsubscribed while the hub was deciding
+            await self.send(text_data=text)
 
     async def topic_closed(self, topic: Topic) -> None:
         if topic.name in self.topics:

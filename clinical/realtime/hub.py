@@ -30,8 +30,8 @@ class Follower(Protocol):
 
     user: User
 
-    async def relay(self, text: str) -> None:
-        """Write an encoded message to the socket."""
+    async def relay(self, topic: str, text: str) -> None:
+        """Write an encoded message of the topic to the socket (if it still follows the topic)."""
 
     async def topic_closed(self, topic: Topic) -> None:
         """The user may no longer follow the topic."""
@@ -112,7 +112,7 @@ class LiveHub:
         for follower in local:
             try:
                 if follower.user.pk in allowed:
-                    await follower.relay(text)
+                    await follower.relay(topic.name, text)
                 elif follower.user.pk not in following:  # off this task: it may end the hub's
                     self._closing(follower.topic_closed(topic))
             except Exception as exc:  # the socket closed meanwhile: the others still get it

@@ -14,6 +14,8 @@ from clinical.realtime.topics import WatchedTopics, topic_parse, topics_for
 from fhirapi.store.events import ResourceChanged
 from wintehr.channel_send import group_send_all
 
+PRESENCE_NAMES = 20
+
 
 class ChangeMessage(TypedDict):
     """What the browser gets for a change: enough to decide what to re-fetch, no content."""
@@ -33,9 +35,12 @@ class Viewer(TypedDict):
 
 
 class PresenceMessage(TypedDict):
+    """Who follows the topic: the first PRESENCE_NAMES of them by name, and how many in all."""
+
     type: Literal["presence"]
     topic: str
     viewers: list[Viewer]
+    total: int
 
 
 class GroupChange(TypedDict):
@@ -96,7 +101,9 @@ def group_change(topic: str, seq: int, payload: Payload) -> tuple[str, GroupChan
 
 
 def presence_message(topic: str, viewers: list[Viewer]) -> tuple[str, GroupPresence]:
+    """A screen names a few viewers; sending all of 500 to each of 500 would be 250,000 names."""
     parsed = topic_parse(topic)
     assert parsed is not None, topic
-    message = PresenceMessage(type="presence", topic=topic, viewers=viewers)
+    named = sorted(viewers, key=lambda v: (v["name"], v["username"]))[:PRESENCE_NAMES]
+    message = PresenceMessage(type="presence", topic=topic, viewers=named, total=len(viewers))
     return parsed.group, GroupPresence(type="live.presence", message=message)

@@ -78,11 +78,11 @@ def _entry_target(
             if not ID_PATTERN.fullmatch(resource_id):
                 raise BadRequest(f"PUT {url}: no valid resource id in the URL")
             return resource_id, True
-        matches = resolver.matching_ids(resource_type, query)
+        matches = resolver.matching_ids_locked(resource_type, query)
         if len(matches) == 1:
             return matches[0], True
     elif request.get("ifNoneExist"):
-        matches = resolver.matching_ids(resource_type, request["ifNoneExist"])
+        matches = resolver.matching_ids_locked(resource_type, request["ifNoneExist"])
         if len(matches) == 1:
             return matches[0], False
     return _derived_id(entry.get("fullUrl") or "", resource), True

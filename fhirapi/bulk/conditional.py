@@ -59,6 +59,16 @@ class ReferenceResolver:
             self.resolved[reference] = f"{resource_type}/{ids[0]}"
         return self.resolved[reference]
 
+    def matching_ids_locked(self, resource_type: str, query: str) -> list[str]:
+        """matching_ids for a conditional write (ifNoneExist, conditional PUT): the query is
+        locked until the transaction ends, as the store locks it (search.engine.lock_query), so
+        two concurrent imports of the same condition cannot both find nothing and both create."""
+        if search_engine_available():
+            from fhirapi.search.engine import lock_query
+
+            lock_query(resource_type, parse_qsl(query, keep_blank_values=True))
+        return self.matching_ids(resource_type, query)
+
     def matching_ids(self, resource_type: str, query: str) -> list[str]:
         if search_engine_available():
             return [stored.resource_id for stored in self.repository.match(resource_type, query)]

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from fhirapi.bulk.bundles import bundle_resources, with_id
 from fhirapi.bulk.conditional import ReferenceResolver
 from fhirapi.bulk.sources import ArchiveLimits, ArchiveRefused, ImportItem, ItemKind, import_sources
-from fhirapi.bulk.writer import WriteCounts, last_of_each, resources_upsert
+from fhirapi.bulk.writer import WriteCounts, last_of_each, resources_upsert_retrying
 from fhirapi.errors import FhirError
 from fhirapi.services import FhirRepository
 from fhirapi.store.writes import ID_PATTERN
@@ -69,6 +69,18 @@ class FileResult:
             self.messages.append(message)
         if self.errors > MAX_ERRORS:
             raise _Abandon(f"more than {MAX_ERRORS} errors")
+
+    def add(self, part: "FileResult") -> None:
+        """Count in the result of a part of the same file (imported by a worker process)."""
+        if self.skipped:  # not FHIR NDJSON: what its other lines gave is of no interest
+            return
+        self.counts.add(part.counts)
+        self.skipped = part.skipped
+        self.failure = self.failure or part.failure
+        self.errors += part.errors
+        self.messages.extend(part.messages[: ERRORS_KEPT - len(self.messages)])
+        if self.errors > MAX_ERRORS and not self.failure:
+            self.failure = f"more than {MAX_ERRORS} errors"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -131,28 +143,26 @@ class Importer:
         with import_sources(list(paths), limits=self.limits) as sources:
             results = [FileResult(name, failure=reason) for name, reason in sources.refused]
             self.progress = Progress(sources.total_bytes)
-            for item in sources.items:
-                results.append(self.import_item(item))
+            results.extend(self.import_items(sources.items))
         return results
+
+    def import_items(self, items: list[ImportItem]) -> list[FileResult]:
+        """The items in order, one after the other (parallel.py: in worker processes)."""
+        return [self.import_item(item) for item in items]
 
     def import_item(self, item: ImportItem) -> FileResult:
         result = FileResult(item.name)
-        started = time.monotonic()
         self.progress.current = item.name
         done_before = self.progress.bytes_done
-        try:
+
+        def read_and_write() -> None:
             with item.open() as stream:
                 if item.kind is ItemKind.NDJSON:
                     self._ndjson(stream, result)
                 else:
-                    self._json(stream.read(), result)
-        except (_Abandon, ArchiveRefused, OSError) as exc:
-            if not result.skipped:
-                result.failure = str(exc)
-        except Exception as exc:  # a bug: reported with the file, and the other files go on
-            logger.exception("import of %s failed", item.name)
-            result.failure = f"internal error: {exc!r}"
-        result.seconds = time.monotonic() - started
+                    self.import_json(stream.read(), result)
+
+        run_guarded(result, read_and_write)
         self.progress.bytes_done = done_before + item.size
         self.progress.errors += result.errors + (1 if result.failure else 0)
         self.on_progress(self.progress)
@@ -215,12 +225,19 @@ class Importer:
                 return None
         return _Line(number, with_id(resource, resource_id))
 
+    def import_lines(self, raws: list[bytes], first: int, result: FileResult) -> None:
+        """Import NDJSON lines, numbered from `first`, as one chunk (parallel.py's task)."""
+        numbered = enumerate(raws, first)
+        lines = (self._parsed_line(n, raw, result) for n, raw in numbered if raw.strip())
+        self._write_chunk([line for line in lines if line is not None], result)
+
     def _write_chunk(self, chunk: list[_Line], result: FileResult) -> None:
         """Write the chunk in one transaction; a failing line is reported and left out."""
         pending = _last_of_each(chunk)
         while pending:
             try:
-                counts = resources_upsert(self.repository, [line.resource for line in pending])
+                resources = [line.resource for line in pending]
+                counts = resources_upsert_retrying(self.repository, resources)
             except FhirError as exc:
                 label = getattr(exc, "label", None)
                 if not isinstance(label, int):
@@ -239,13 +256,21 @@ class Importer:
 
     # -- JSON: a Bundle or one resource ---------------------------------------------------------
 
-    def _json(self, body: bytes, result: FileResult) -> None:
+    def import_json(self, body: bytes, result: FileResult) -> None:
+        """Import a Bundle (whole or not at all) or a single resource."""
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise _Abandon(f"not JSON ({exc})") from None
         if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
             raise _Abandon("not a FHIR resource or Bundle")
+        with transaction.atomic():  # conditional entries' locks (bundles.py) held to the end
+            counts = self._json_write(document)
+        result.counts.add(counts)
+        self.progress.resources += counts.total
+        self.on_progress(self.progress)
+
+    def _json_write(self, document: dict[str, Any]) -> WriteCounts:
         try:
             if document["resourceType"] == "Bundle":
                 resources = last_of_each(bundle_resources(document, self.resolver))
@@ -254,16 +279,27 @@ class Importer:
         except FhirError as exc:
             raise _Abandon(_message(exc)) from None
         try:
-            counts = resources_upsert(self.repository, resources)
+            return resources_upsert_retrying(self.repository, resources)
         except FhirError as exc:
             label = getattr(exc, "label", None)
             where = f"{_describe(resources[label])}: " if isinstance(label, int) else ""
             raise _Abandon(f"{where}{_message(exc)}") from None
         except DatabaseError as exc:
             raise _Abandon(str(exc).splitlines()[0]) from None
-        result.counts.add(counts)
-        self.progress.resources += counts.total
-        self.on_progress(self.progress)
+
+
+def run_guarded(result: FileResult, work: Callable[[], None]) -> None:
+    """Run the import of (part of) a file: what stops it is recorded on its result."""
+    started = time.monotonic()
+    try:
+        work()
+    except (_Abandon, ArchiveRefused, OSError) as exc:
+        if not result.skipped:
+            result.failure = str(exc)
+    except Exception as exc:  # a bug: reported with the file, and the other files go on
+        logger.exception("import of %s failed", result.name)
+        result.failure = f"internal error: {exc!r}"
+    result.seconds += time.monotonic() - started
 
 
 def _chunks(lines: Iterator[_Line], size: int) -> Iterator[list[_Line]]:

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from fhirapi.bulk.exporter import ExportQuery, ExportStopped, export_write
-from fhirapi.bulk.importer import Importer, Progress
+from fhirapi.bulk.importer import Progress
 from fhirapi.bulk.models import ExportJob, ImportJob, JobStatus
+from fhirapi.bulk.parallel import default_workers, importer_for
 
 logger = structlog.get_logger(__name__)
 
@@ -228,7 +229,7 @@ def import_job_run(*, job_id: str) -> None:
     paths = [Path(path) for path in job.paths]
     if job.upload:
         paths.append(Path(job.upload.path))
-    importer = Importer(on_progress=_import_progress(job_id))
+    importer = importer_for(workers=default_workers(), on_progress=_import_progress(job_id))
     try:
         results = importer.import_paths(paths)
     except Exception as exc:  # a bug, not bad data (files fail alone): record it on the job

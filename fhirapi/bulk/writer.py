@@ -6,7 +6,7 @@ so importing the same data twice writes nothing the second time."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from fhirapi.bulk import records
 from fhirapi.errors import FhirError
@@ -77,6 +77,18 @@ def resources_upsert(repository: FhirRepository, resources: list[dict[str, Any]]
             raise
     counts.updated = len(changed)
     return counts
+
+
+def resources_upsert_retrying(
+    repository: FhirRepository, resources: list[dict[str, Any]]
+) -> WriteCounts:
+    """resources_upsert, once more if a concurrent import (another worker) created one of the
+    same resources first: the insert then fails on the unique (type, id) key, and written again
+    the resource is seen as existing (updated or unchanged), never duplicated."""
+    try:
+        return resources_upsert(repository, resources)
+    except IntegrityError:
+        return resources_upsert(repository, resources)
 
 
 def _commit_without_waiting_for_disk() -> None:

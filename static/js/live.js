@@ -84,11 +84,14 @@
 
   function presence(message) {
     var others = message.viewers.filter(function (v) { return v.username !== me; });
+    var unnamed = Math.max(0, (message.total || 0) - 1 - others.length); // the list is capped
+    var text = others.map(function (v) { return v.name; }).join(", ");
+    if (unnamed > 0) text += (text ? " and " : "") + unnamed + " more";
     document.querySelectorAll("[data-live-presence]").forEach(function (el) {
       if (el.getAttribute("data-live-presence") !== message.topic) return;
       var names = el.querySelector("[data-live-presence-names]") || el;
-      names.textContent = others.map(function (v) { return v.name; }).join(", ");
-      el.hidden = others.length === 0;
+      names.textContent = text;
+      el.hidden = others.length === 0 && unnamed === 0;
     });
   }
 

@@ -1,7 +1,22 @@
 from tests.cds.fhir_builders import LOINC, RXNORM, ago
 from tests.cds.helpers import run_service, summaries
 
-RECONCILED = "http://wintehr.dev/fhir/StructureDefinition/reconciled"
+LIST_USE = "http://terminology.hl7.org/CodeSystem/list-example-use-codes"
+
+
+def reconciliation(chart, *references: str, days_ago: float, status: str = "current") -> str:
+    """A medication reconciliation as the workspace records it: a List of the medications."""
+    return chart.add(
+        {
+            "resourceType": "List",
+            "status": status,
+            "mode": "snapshot",
+            "code": {"coding": [{"system": LIST_USE, "code": "medications"}]},
+            "subject": chart.subject,
+            "date": ago(days_ago),
+            "entry": [{"item": {"reference": r}} for r in references],
+        }
+    )
 
 
 def encounter(chart, *, started_days_ago: float = 3) -> str:
@@ -56,12 +71,13 @@ def test_pending_results_and_unreconciled_medications(chart):
         status="preliminary",
         encounter={"reference": f"Encounter/{stay}"},
     )
-    chart.medication("314076", "lisinopril 10 MG Oral Tablet")
-    chart.medication(
-        "860975",
-        "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet",
-        extension=[{"url": RECONCILED, "valueDateTime": ago(0.5)}],
+    lisinopril = chart.medication("314076", "lisinopril 10 MG Oral Tablet")
+    metformin = chart.medication(
+        "860975", "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet"
     )
+    reconciliation(chart, f"MedicationRequest/{lisinopril}", days_ago=10)  # before the stay
+    reconciliation(chart, f"MedicationRequest/{lisinopril}", days_ago=1, status="retired")
+    reconciliation(chart, f"MedicationRequest/{metformin}", days_ago=0.5)
     cards = discharge(chart, stay)
     assert summaries(cards) == [
         "2 result(s) pending at discharge",
@@ -75,12 +91,29 @@ def test_pending_results_and_unreconciled_medications(chart):
 
 def test_ready_for_discharge(chart):
     stay = encounter(chart)
-    chart.medication(
-        "314076",
-        "lisinopril 10 MG Oral Tablet",
-        extension=[{"url": RECONCILED, "valueDateTime": ago(0.2)}],
-    )
+    lisinopril = chart.medication("314076", "lisinopril 10 MG Oral Tablet")
+    reconciliation(chart, f"MedicationRequest/{lisinopril}", days_ago=0.2)
     old = encounter(chart, started_days_ago=400)
     order(chart, old, "600-7", "Blood culture")  # another encounter's order
     assert discharge(chart, stay) == []
     assert RXNORM
+
+
+def test_medications_the_patient_takes_need_reconciling_too(chart):
+    stay = encounter(chart)
+    taken = chart.add(
+        {
+            "resourceType": "MedicationStatement",
+            "status": "active",
+            "medicationCodeableConcept": {
+                "coding": [{"system": RXNORM, "code": "314076"}],
+                "text": "lisinopril 10 MG Oral Tablet",
+            },
+            "subject": chart.subject,
+        }
+    )
+    cards = discharge(chart, stay)
+    assert summaries(cards) == ["1 medication(s) not reconciled for discharge"]
+    assert "lisinopril" in cards[0]["detail"]
+    reconciliation(chart, f"MedicationStatement/{taken}", days_ago=0.1)
+    assert discharge(chart, stay) == []

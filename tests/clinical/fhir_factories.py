@@ -180,6 +180,25 @@ def medication_request(
     }
 
 
+def medication_statement(
+    patient_id: str,
+    code: str = "314076",
+    display: str = "lisinopril 10 MG Oral Tablet",
+    status: str = "active",
+) -> dict[str, Any]:
+    """What the patient says they take (not ordered here)."""
+    return {
+        "resourceType": "MedicationStatement",
+        "status": status,
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "code": code, "display": display}],
+            "text": display,
+        },
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "dosage": [{"text": "1 tablet daily"}],
+    }
+
+
 def lab(
     patient_id: str,
     *,

@@ -195,3 +195,36 @@ def test_invalid_order_rerenders_with_field_errors(patient_id, as_physician):
     html = draft(as_physician, patient_id, "", dose="abc").content.decode()
     assert "Search, then choose one from the list." in html and "Enter a number." in html
     assert requests(patient_id) == []
+
+
+def compose(client, patient_id: str, drug: str, **extra):
+    url = reverse("chart-order-select", kwargs={"patient_id": patient_id})
+    data = {"order_kind": "medication", "drug": drug, **extra}
+    return client.post(url, data, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="order-select-cards")
+
+
+def test_order_select_shows_the_interaction_while_composing(patient_id, as_physician):
+    f.create(f.medication_request(patient_id))  # warfarin, active
+    html = compose(as_physician, patient_id, ASPIRIN).content.decode()
+    assert "Interaction (major): Aspirin 81 MG Oral Tablet + Warfarin" in html
+    assert "indicator-warning" in html and 'name="suggestion"' not in html  # acted on at sign
+    assert [o["status"] for o in requests(patient_id)] == ["active"]  # nothing was saved
+    calm = compose(as_physician, patient_id, LISINOPRIL).content.decode()
+    assert "No alerts for this order so far." in calm and "Interaction" not in calm
+    assert "Decision support" not in compose(as_physician, patient_id, "").content.decode()
+    assert AuditRecord.objects.filter(
+        patient_id=patient_id, content__outcomeDesc__icontains="while composing"
+    ).exists()
+
+
+def test_order_select_follows_dose_and_frequency_changes(patient_id, as_physician):
+    methotrexate = f"{RXNORM}|105586|Methotrexate 10 MG Oral Tablet"
+    weekly = compose(as_physician, patient_id, methotrexate, dose="1", frequency="weekly")
+    assert "No alerts for this order so far." in weekly.content.decode()
+    daily = compose(as_physician, patient_id, methotrexate, dose="1", frequency="daily")
+    assert "Dose above range: methotrexate 70 mg a week" in daily.content.decode()
+    assert requests(patient_id) == []
+
+
+def test_only_prescribers_compose_with_order_select(patient_id, as_nurse):
+    assert compose(as_nurse, patient_id, ASPIRIN).status_code == 403

@@ -65,6 +65,11 @@ def test_clinician_workflow(page, physician, chart_data):
     page.locator("nav.tabs").get_by_role("link", name="Orders").click()
     page.get_by_label("Search medication").press_sequentially("aspirin", delay=20)
     page.get_by_label(re.compile("Aspirin 81 MG Oral Tablet")).check()
+    composing = page.locator("#order-select-cards .cds-card.indicator-warning")  # order-select
+    expect(composing).to_contain_text("Interaction (major): Aspirin 81 MG Oral Tablet + Warfarin")
+    with page.expect_response(re.compile(r"/orders/select/$")):  # a new call on each change
+        page.get_by_label("Frequency").select_option(label="twice daily")
+    expect(composing).to_contain_text("Interaction (major)")
     page.get_by_role("button", name="Save draft and review").first.click()
     card = page.locator(".cds-card.indicator-warning")
     expect(card).to_contain_text("Interaction (major): Aspirin 81 MG Oral Tablet + Warfarin")
@@ -76,6 +81,19 @@ def test_clinician_workflow(page, physician, chart_data):
     expect(page.locator("#chart-panel")).to_contain_text("Order signed: Aspirin 81 MG Oral Tablet")
     expect(page.locator("#active-medications")).to_contain_text("Aspirin 81 MG Oral Tablet")
     expect(page).to_have_url(re.compile(rf"/chart/{patient_id}/medications/$"))
+
+    # reconciliation: continue the warfarin, stop the aspirin with a reason
+    page.get_by_role("link", name="Reconcile medications").click()
+    warfarin = page.locator("fieldset.reconcile-item", has_text="Warfarin")
+    warfarin.get_by_label("Continue", exact=True).check()
+    aspirin = page.locator("fieldset.reconcile-item", has_text="Aspirin")
+    aspirin.get_by_label("Stop", exact=True).check()
+    page.get_by_role("button", name="Confirm reconciliation").click()
+    expect(aspirin).to_contain_text("Give a reason for stopping.")
+    aspirin.get_by_label("Reason for stopping").select_option("sdupther")
+    page.get_by_role("button", name="Confirm reconciliation").click()
+    expect(page.locator("#chart-panel")).to_contain_text("1 continued, 1 stopped, 0 to modify")
+    expect(page.locator("#past-medications")).to_contain_text("Aspirin 81 MG Oral Tablet")
 
     # notes: a SOAP note, signed
     page.locator("nav.tabs").get_by_role("link", name="Notes").click()

@@ -109,7 +109,7 @@ def test_a_write_in_one_process_reaches_a_socket_of_another(physician):
         "valueQuantity": {"value": 72, "unit": "/min"},
     }
 
-    async def scenario(port_a: int, port_b: int) -> tuple[dict, float]:
+    async def scenario(port_a: int, port_b: int) -> dict:
         async with websockets.connect(
             f"ws://127.0.0.1:{port_a}/ws/live/",
             origin=f"http://127.0.0.1:{port_a}",
@@ -120,7 +120,6 @@ def test_a_write_in_one_process_reaches_a_socket_of_another(physician):
             while (message := json.loads(await live.recv()))["type"] != "subscribed":
                 pass
             async with httpx.AsyncClient() as http:
-                started = time.perf_counter()
                 response = await http.post(
                     f"http://127.0.0.1:{port_b}/fhir/Observation",
                     content=json.dumps(observation),
@@ -130,13 +129,13 @@ def test_a_write_in_one_process_reaches_a_socket_of_another(physician):
                     },
                 )
                 assert response.status_code == 201, response.text
-            async with asyncio.timeout(1.0):
+            # A liveness bound, not a speed goal (bench/bench_realtime.py measures latency).
+            async with asyncio.timeout(10):
                 while (message := json.loads(await live.recv()))["type"] != "change":
                     pass
-            return message, time.perf_counter() - started
+            return message
 
     with servers(2) as (port_a, port_b):
-        change, seconds = asyncio.run(scenario(port_a, port_b))
+        change = asyncio.run(scenario(port_a, port_b))
     assert change["topic"] == f"chart:{patient_id}"
     assert change["resourceType"] == "Observation"
-    assert seconds < 1.0

@@ -3,6 +3,7 @@ and still nobody receives what they may not see."""
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -48,6 +49,27 @@ def test_followers_of_one_chart_each_get_only_what_they_may_see(physician, nurse
             await write(new_observation, patient_id)
             assert (await carer.receive_type(("change",)))["type"] == "change"
             assert await doctor.nothing() and await second_tab.nothing()
+
+    async_to_sync(scenario)()
+
+
+def test_a_process_follows_a_topic_once_however_many_tabs(physician, nurse):
+    patient_id = new_patient()
+    group = Topic("chart", patient_id).group
+
+    async def scenario():
+        layer = get_channel_layer()
+        async with Live(physician) as first, Live(nurse) as second:
+            await first.subscribe(f"chart:{patient_id}")
+            await second.subscribe(f"chart:{patient_id}")
+            assert len(layer.groups[group]) == 1  # the hub's channel, not one per socket
+            await first.send(action="unsubscribe", topic=f"chart:{patient_id}")
+            assert await first.nothing()
+            await write(new_observation, patient_id)
+            assert (await second.receive_type(("change",)))["resourceType"] == "Observation"
+            assert await first.nothing()
+            assert len(layer.groups[group]) == 1
+        assert not layer.groups.get(group)  # the last one left: so did the process
 
     async_to_sync(scenario)()
 

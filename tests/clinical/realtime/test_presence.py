@@ -75,3 +75,19 @@ def test_the_presence_fragment_names_its_topic():
     assert 'data-live-presence="note-edit:n1"' in html
     assert "Also editing:" in html
     assert "hidden" in html
+
+
+def test_a_crowd_is_named_in_part_and_counted(physician, nurse, monkeypatch):
+    """Presence to 500 viewers must not carry 500 names to each of them."""
+    monkeypatch.setattr("clinical.realtime.publish.PRESENCE_NAMES", 1)
+    topic = f"chart:{new_patient()}"
+
+    async def scenario():
+        async with Live(physician) as doctor, Live(nurse) as other:
+            await doctor.subscribe(topic)
+            await other.subscribe(topic)
+            while (message := await doctor.receive_type(("presence",)))["total"] != 2:
+                pass
+            assert len(message["viewers"]) == 1
+
+    async_to_sync(scenario)()

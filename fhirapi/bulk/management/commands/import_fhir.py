@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fhirapi.bulk.importer import FileResult, Importer
+from fhirapi.bulk.importer import FileResult
+from fhirapi.bulk.parallel import default_workers, importer_for
 from fhirapi.bulk.progress import ProgressBar, table
 
 STATUS_WIDTH = 100
@@ -21,10 +22,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk-size", type=int, default=1000, help="NDJSON lines per transaction"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=default_workers(),
+            help="processes importing side by side (default: the number of CPUs; 1: this one)",
+        )
 
-    def handle(self, *args, paths: list[Path], chunk_size: int, **options) -> None:
+    def handle(self, *args, paths: list[Path], chunk_size: int, workers: int, **options) -> None:
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
         bar = ProgressBar(self.stderr._out)
-        importer = Importer(chunk_size=chunk_size, on_progress=bar)
+        importer = importer_for(workers=workers, chunk_size=chunk_size, on_progress=bar)
         results = importer.import_paths(paths)
         bar.close(importer.progress)
         self.stdout.write(summary(results, importer.progress.elapsed))

@@ -1,0 +1,149 @@
+"""Importing with worker processes: Python runs one thread at a time, and an import spends most of
+its time in Python (parsing, validation, reference rewriting, index extraction), so N processes
+import up to N times as fast.
+
+The parent reads the files (archives and their limits stay with it) and hands out tasks: a whole
+JSON document (a Bundle: still one transaction, imported whole or not at all) or `chunk_size` raw
+NDJSON lines. Each worker parses, validates, rewrites references, extracts index rows and writes
+the task with its own database connection, exactly as the serial Importer does (the same code),
+and sends back a FileResult for the part it wrote; the parent adds the parts up per file, in the
+order the tasks were handed out, for the progress and the summary.
+
+Load order is kept: each file that sources.py loads first (Synthea's hospital and practitioner
+Bundles, Organization, Location, Practitioner... NDJSON files) is finished before the next file
+starts, so conditional references to them resolve the same as in a serial import; the other files
+are imported side by side. Concurrent writes stay safe: a conditional Bundle entry locks its query
+as the store does (ReferenceResolver.matching_ids_locked), and two workers creating the same
+resource meet on the unique key, the second then updating it (writer.resources_upsert_retrying).
+Unlike a serial import, one id given in two chunks of the same NDJSON file may end with either
+line's content (the serial import keeps the last).
+"""
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from django.db import connection, connections
+
+from fhirapi.bulk.importer import FileResult, Importer, run_guarded
+from fhirapi.bulk.sources import ImportItem, ItemKind
+
+TASKS_PER_WORKER = 3  # handed out ahead, so that no worker waits for the parent
+
+Task = tuple[str, ItemKind, int, Any]  # (file name, kind, first line number, bytes or lines)
+
+_worker: Importer | None = None  # in a worker process
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def importer_for(*, workers: int, **options: Any) -> Importer:
+    """An Importer using `workers` processes (1: the serial Importer itself)."""
+    return ParallelImporter(workers=workers, **options) if workers > 1 else Importer(**options)
+
+
+@dataclass
+class _FileRun:
+    result: FileResult
+    started: float = field(default_factory=time.monotonic)
+
+
+class ParallelImporter(Importer):
+    def __init__(self, *, workers: int, **options: Any) -> None:
+        super().__init__(**options)
+        self.workers = workers
+        self.pending: deque[tuple[_FileRun, Future]] = deque()
+
+    def import_items(self, items: list[ImportItem]) -> list[FileResult]:
+        if connection.in_atomic_block or multiprocessing.current_process().daemon:
+            # Workers could not see what this open transaction wrote (nor could a daemon
+            # process, a Celery worker's, start them): import here, one item after another.
+            return super().import_items(items)
+        connections.close_all()  # the workers must not share the parent's connection
+        pool = ProcessPoolExecutor(  # forked: no connection open, settings as they are
+            self.workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_start,
+            initargs=(self.chunk_size,),
+        )
+        try:
+            runs = [self._hand_out(pool, item) for item in items]
+            self._drain(keep=0)
+        finally:
+            self.pending.clear()
+            pool.shutdown(cancel_futures=True)
+        return [run.result for run in runs]
+
+    def _hand_out(self, pool: ProcessPoolExecutor, item: ImportItem) -> _FileRun:
+        """Read the item and hand out its tasks; an item loaded first is finished here."""
+        run = _FileRun(FileResult(item.name))
+        self.progress.current = item.name
+        done_before = self.progress.bytes_done
+
+        def read() -> None:
+            with item.open() as stream:
+                for task, size in _tasks(item, stream, self.chunk_size):
+                    self._drain(keep=self.workers * TASKS_PER_WORKER - 1)
+                    if run.result.failure:
+                        return
+                    self.pending.append((run, pool.submit(_worker_task, *task)))
+                    self.progress.bytes_done += size
+
+        run_guarded(run.result, read)
+        self.progress.bytes_done = done_before + item.size
+        if item.order[0] == 0:  # load order: referred to by what follows
+            self._drain(keep=0)
+        return run
+
+    def _drain(self, *, keep: int) -> None:
+        """Wait for the oldest tasks until at most `keep` are pending, adding up their results."""
+        while len(self.pending) > keep:
+            run, task = self.pending.popleft()
+            part: FileResult = task.result()  # a worker that died: BrokenProcessPool
+            run.result.add(part)
+            run.result.seconds = time.monotonic() - run.started
+            self.progress.resources += part.resources
+            self.progress.errors += part.errors + (1 if part.failure else 0)
+            self.on_progress(self.progress)
+
+
+def _tasks(item: ImportItem, stream: BinaryIO, chunk_size: int) -> Iterator[tuple[Task, int]]:
+    """The item's tasks, each with the bytes it covers: the whole document, or `chunk_size`
+    NDJSON lines at a time."""
+    if item.kind is ItemKind.JSON:
+        yield (item.name, item.kind, 0, stream.read()), 0
+        return
+    lines: list[bytes] = []
+    first = 1
+    for number, raw in enumerate(stream, 1):
+        lines.append(raw)
+        if len(lines) >= chunk_size:
+            yield (item.name, item.kind, first, lines), sum(map(len, lines))
+            first, lines = number + 1, []
+    if lines:
+        yield (item.name, item.kind, first, lines), sum(map(len, lines))
+
+
+def _worker_start(chunk_size: int) -> None:
+    global _worker
+    _worker = Importer(chunk_size=chunk_size)
+
+
+def _worker_task(name: str, kind: ItemKind, first: int, data: Any) -> FileResult:
+    """Import a JSON document (`data`: its bytes) or NDJSON lines (`data`: the raw lines,
+    numbered from `first`) with this process's Importer: the result of that part of the file."""
+    assert _worker is not None
+    importer = _worker
+    result = FileResult(name)
+    if kind is ItemKind.JSON:
+        run_guarded(result, lambda: importer.import_json(data, result))
+    else:
+        run_guarded(result, lambda: importer.import_lines(data, first, result))
+    return result
