@@ -3,8 +3,9 @@ NDJSON set (the Synthea Bulk NDJSON sample cloned with fresh ids), through the i
 (FhirRepository.create_many, search indexing included); then a system export of the store
 (resources/s, and the Python heap's peak while writing, by tracemalloc).
 
-Run: .venv/bin/python bench/bench_bulk.py [--resources 100000] [--workers N (default: CPUs)]
-(targets: import >= 3,000/s, export >= 20,000/s with memory flat in the store's size)
+Run: .venv/bin/python bench/bench_bulk.py [--resources 100000] [--workers N]   (N: default
+FHIR_IMPORT_WORKERS, the number of CPUs;
+targets: import >= 3,000/s, export >= 20,000/s with memory flat in the store's size)
 """
 
 import argparse

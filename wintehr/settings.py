@@ -1,5 +1,6 @@
 """WintEHR settings: one module, driven by environment variables (see the README's table)."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -361,6 +362,7 @@ FHIR_EXPORT_RETENTION_HOURS = envint("FHIR_EXPORT_RETENTION_HOURS", 24, minimum=
 FHIR_IMPORT_DIR = envpath("FHIR_IMPORT_DIR", WINTEHR_DATA_DIR / "imports")
 FHIR_IMPORT_MAX_ARCHIVE_BYTES = envint("FHIR_IMPORT_MAX_ARCHIVE_BYTES", 8 * 1024**3, minimum=1)
 FHIR_IMPORT_MAX_ARCHIVE_ENTRIES = envint("FHIR_IMPORT_MAX_ARCHIVE_ENTRIES", 100_000, minimum=1)
+FHIR_IMPORT_WORKERS = envint("FHIR_IMPORT_WORKERS", os.cpu_count() or 1, minimum=1)
 WINTEHR_DEMO_PATIENTS = envint("WINTEHR_DEMO_PATIENTS", 25, minimum=0)
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),

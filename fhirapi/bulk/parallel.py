@@ -1,6 +1,6 @@
 """Importing with worker processes: Python runs one thread at a time, and an import spends most of
-its time in Python (parsing, validation, reference rewriting, index extraction), so N processes
-import up to N times as fast.
+its time in Python (parsing, validation, reference rewriting, index extraction), so processes
+are what can use more cores. bench/bench_bulk.py --workers N measures it.
 
 The parent reads the files (archives and their limits stay with it) and hands out tasks: a whole
 JSON document (a Bundle: still one transaction, imported whole or not at all) or `chunk_size` raw
@@ -15,12 +15,12 @@ starts, so conditional references to them resolve the same as in a serial import
 are imported side by side. Concurrent writes stay safe: a conditional Bundle entry locks its query
 as the store does (ReferenceResolver.matching_ids_locked), and two workers creating the same
 resource meet on the unique key, the second then updating it (writer.resources_upsert_retrying).
-Unlike a serial import, one id given in two chunks of the same NDJSON file may end with either
-line's content (the serial import keeps the last).
+Unlike a serial import, one id given twice (in two files, or two chunks of one NDJSON file) may
+end with either content (the serial import keeps the last). Inside an open database transaction
+(workers could not see what it wrote) or in a daemon process, the import stays serial.
 """
 
 import multiprocessing
-import os
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -28,6 +28,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.db import connection, connections
 
 from fhirapi.bulk.importer import FileResult, Importer, run_guarded
@@ -41,7 +42,7 @@ _worker: Importer | None = None  # in a worker process
 
 
 def default_workers() -> int:
-    return os.cpu_count() or 1
+    return settings.FHIR_IMPORT_WORKERS
 
 
 def importer_for(*, workers: int, **options: Any) -> Importer:
@@ -63,8 +64,8 @@ class ParallelImporter(Importer):
 
     def import_items(self, items: list[ImportItem]) -> list[FileResult]:
         if connection.in_atomic_block or multiprocessing.current_process().daemon:
-            # Workers could not see what this open transaction wrote (nor could a daemon
-            # process, a Celery worker's, start them): import here, one item after another.
+            # Workers could not see what this open transaction wrote (and a daemon process
+            # may not start them): import here, one item after another.
             return super().import_items(items)
         connections.close_all()  # the workers must not share the parent's connection
         pool = ProcessPoolExecutor(  # forked: no connection open, settings as they are
@@ -74,12 +75,12 @@ class ParallelImporter(Importer):
             initargs=(self.chunk_size,),
         )
         try:
-            runs = [self._hand_out(pool, item) for item in items]
+            runs = {index: self._hand_out(pool, items[index]) for index in _hand_out_order(items)}
             self._drain(keep=0)
         finally:
             self.pending.clear()
             pool.shutdown(cancel_futures=True)
-        return [run.result for run in runs]
+        return [runs[index].result for index in range(len(items))]
 
     def _hand_out(self, pool: ProcessPoolExecutor, item: ImportItem) -> _FileRun:
         """Read the item and hand out its tasks; an item loaded first is finished here."""
@@ -112,6 +113,14 @@ class ParallelImporter(Importer):
             self.progress.resources += part.resources
             self.progress.errors += part.errors + (1 if part.failure else 0)
             self.on_progress(self.progress)
+
+
+def _hand_out_order(items: list[ImportItem]) -> list[int]:
+    """The indexes of the items loaded first, in their order, then of the others largest first:
+    the last tasks are small ones, and no worker is left alone with a large Bundle at the end."""
+    first = [index for index, item in enumerate(items) if item.order[0] == 0]
+    others = [index for index, item in enumerate(items) if item.order[0] != 0]
+    return first + sorted(others, key=lambda index: -items[index].size)
 
 
 def _tasks(item: ImportItem, stream: BinaryIO, chunk_size: int) -> Iterator[tuple[Task, int]]:

@@ -229,7 +229,9 @@ def import_job_run(*, job_id: str) -> None:
     paths = [Path(path) for path in job.paths]
     if job.upload:
         paths.append(Path(job.upload.path))
-    importer = importer_for(workers=default_workers(), on_progress=_import_progress(job_id))
+    # Without a broker the task runs inside the web server's process: it is not forked.
+    workers = 1 if settings.CELERY_TASK_ALWAYS_EAGER else default_workers()
+    importer = importer_for(workers=workers, on_progress=_import_progress(job_id))
     try:
         results = importer.import_paths(paths)
     except Exception as exc:  # a bug, not bad data (files fail alone): record it on the job

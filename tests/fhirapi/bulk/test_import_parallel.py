@@ -10,7 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from fhirapi.bulk.importer import FileResult, Importer
+from fhirapi.bulk.models import ImportJob, JobStatus
 from fhirapi.bulk.parallel import ParallelImporter
+from fhirapi.bulk.services import import_job_run
 from fhirapi.store.models import ResourceRecord, ResourceVersion
 from tests.fhirapi.bulk.conftest import (
     BUNDLE,
@@ -154,3 +156,18 @@ def test_the_command_imports_with_workers_and_sums_up_their_parts(transactional_
     assert "ETA" in err.getvalue()  # the progress line
     with pytest.raises(CommandError, match="--workers"):
         call_command("import_fhir", str(NDJSON_DIR), "--workers=0", stdout=out, stderr=err)
+
+
+def test_an_import_job_with_a_broker_imports_in_worker_processes(
+    transactional_db, settings, alice, worker_pids: Path
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as in a Celery worker: the job may fork
+    job = ImportJob.objects.create(owner=alice, paths=[str(NDJSON_DIR)])
+
+    import_job_run(job_id=str(job.id))
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED and job.resources_done == NDJSON_RESOURCES
+    assert ResourceRecord.objects.count() == NDJSON_RESOURCES
+    pids = set(worker_pids.read_text().split())
+    assert pids and str(os.getpid()) not in pids

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=default_workers(),
-            help="processes importing side by side (default: the number of CPUs; 1: this one)",
+            help="processes importing side by side (default: FHIR_IMPORT_WORKERS; 1: this one)",
         )
 
     def handle(self, *args, paths: list[Path], chunk_size: int, workers: int, **options) -> None:
