@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -9,12 +10,14 @@ from cds.models import CardFeedback, CdsClient, ExternalCdsService
 
 @admin.register(CdsClient)
 class CdsClientAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "issuer", "jwks_url", "enabled"]
     list_filter = ["enabled"]
 
 
 @admin.register(ExternalCdsService)
 class ExternalCdsServiceAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "base_url", "enabled", "discovered_at", "last_error"]
     readonly_fields = ["services", "discovered_at", "last_error"]
     actions = ["refresh_discovery"]

@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.db import models
 
 from imaging.models import RemotePacs, Study, StudyReconciliation
 
 
 @admin.register(RemotePacs)
 class RemotePacsAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "base_url", "enabled"]
     list_filter = ["enabled"]
 
