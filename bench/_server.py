@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -30,11 +31,25 @@ def bench_token() -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
+# Served as in production (DEBUG off: no query logging, hashed static files), over plain HTTP.
+PRODUCTION = {
+    **os.environ,
+    "DEBUG": "false",
+    "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_COOKIES": "false",
+    "LOG_LEVEL": "WARNING",
+}
+
+
 @contextlib.contextmanager
 def running_server(
     workers: int = 2, app: str = "wintehr.asgi:application", **env: str
 ) -> Iterator[str]:
     port = free_port()
+    collectstatic = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
+    subprocess.run(collectstatic, cwd=REPO_ROOT, env=PRODUCTION, check=True)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -50,7 +65,7 @@ def running_server(
             "--no-access-log",
         ],
         cwd=REPO_ROOT,
-        env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        env={**PRODUCTION, **env},
     )
     base = f"http://127.0.0.1:{port}"
     try:

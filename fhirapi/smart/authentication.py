@@ -17,6 +17,7 @@ from fhirapi.smart.context import context_of
 from fhirapi.smart.policy import ScopePolicy
 from fhirapi.smart.scopes import resource_scopes
 from fhirapi.smart.selectors import access_token_by_value
+from fhirapi.smart.tokens import may_be_access_token
 
 
 class SmartTokenAuthentication(BaseAuthentication):
@@ -24,7 +25,8 @@ class SmartTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if len(parts) != 2 or parts[0].lower() != b"bearer":
             return None
-        access = access_token_by_value(parts[1].decode("latin-1"))
+        value = parts[1].decode("latin-1")
+        access = access_token_by_value(value) if may_be_access_token(value) else None
         if access is None:
             return None
         if access.is_expired():

@@ -121,3 +121,13 @@ def test_a_rotated_refresh_token_is_not_accepted_again(flow, launch):
     token = flow.token(SCOPE, launch=launch)
     assert flow.refresh(token["refresh_token"]).status_code == 200
     assert flow.refresh(token["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_issued_tokens_carry_their_prefix_and_only_prefixed_values_are_looked_up(flow, launch):
+    token = flow.token(SCOPE, launch=launch)
+    assert token["access_token"].startswith("wsa_")
+    assert token["refresh_token"].startswith("wsr_")
+    assert fhir("GET", "/fhir/Patient", token["access_token"]).status_code == 200
+    # the same value without its prefix is nobody's token
+    unprefixed = token["access_token"].removeprefix("wsa_")
+    assert fhir("GET", "/fhir/Patient", unprefixed).status_code == 401
