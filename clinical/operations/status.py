@@ -98,7 +98,11 @@ def celery_workers_check() -> Check:
             "Celery workers", NOT_CONFIGURED, "no REDIS_URL: tasks run inside the web process"
         )
     try:
-        replies = celery_app.control.inspect(timeout=WORKER_PING_SECONDS).ping() or {}
+        # A connection of its own, closed after: a pooled one would be left polling for late
+        # replies, and a process forked later (parallel imports) would hang closing it.
+        with celery_app.connection_for_read() as connection:
+            inspect = celery_app.control.inspect(timeout=WORKER_PING_SECONDS, connection=connection)
+            replies = inspect.ping() or {}
     except Exception as exc:
         return Check("Celery workers", FAILING, _message(exc))
     if not replies:

@@ -33,6 +33,7 @@ from django.db import connection, connections
 
 from fhirapi.bulk.importer import FileResult, Importer, run_guarded
 from fhirapi.bulk.sources import ImportItem, ItemKind
+from wintehr.celery import app as celery_app
 
 TASKS_PER_WORKER = 3  # handed out ahead, so that no worker waits for the parent
 
@@ -68,6 +69,7 @@ class ParallelImporter(Importer):
             # may not start them): import here, one item after another.
             return super().import_items(items)
         connections.close_all()  # the workers must not share the parent's connection
+        celery_app.pool.force_close_all()  # nor its broker connections (kombu closes them at fork)
         pool = ProcessPoolExecutor(  # forked: no connection open, settings as they are
             self.workers,
             mp_context=multiprocessing.get_context("fork"),

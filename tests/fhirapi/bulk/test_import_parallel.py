@@ -171,3 +171,20 @@ def test_an_import_job_with_a_broker_imports_in_worker_processes(
     assert ResourceRecord.objects.count() == NDJSON_RESOURCES
     pids = set(worker_pids.read_text().split())
     assert pids and str(os.getpid()) not in pids
+
+
+@pytest.mark.redis
+def test_a_parallel_import_after_the_status_page_pinged_the_workers_completes(
+    transactional_db, settings
+):
+    """The ping polls a reply queue on the broker; a pooled connection left polling made every
+    worker process forked afterwards hang in kombu's after-fork clean-up."""
+    if not settings.REDIS_URL:
+        pytest.skip("the broker is Redis only with REDIS_URL")
+    from clinical.operations.status import celery_workers_check
+
+    celery_workers_check()
+    results = ParallelImporter(workers=2, chunk_size=CHUNK).import_paths([NDJSON_DIR])
+
+    assert all(result.ok for result in results)
+    assert ResourceRecord.objects.count() == NDJSON_RESOURCES
