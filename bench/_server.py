@@ -31,16 +31,18 @@ def bench_token() -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
-# Served as in production (DEBUG off: no query logging, hashed static files), over plain HTTP.
-PRODUCTION = {
-    **os.environ,
-    "DEBUG": "false",
-    "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "false",
-    "SECURE_COOKIES": "false",
-    "LOG_LEVEL": "WARNING",
-}
+def production_env() -> dict[str, str]:
+    """Served as in production (DEBUG off: no query logging, hashed static files), over plain
+    HTTP, with the bench process's SECRET_KEY (bench/_setup.py) so that its sessions are valid."""
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 @contextlib.contextmanager
@@ -48,8 +50,9 @@ def running_server(
     workers: int = 2, app: str = "wintehr.asgi:application", **env: str
 ) -> Iterator[str]:
     port = free_port()
+    production = production_env()
     collectstatic = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
-    subprocess.run(collectstatic, cwd=REPO_ROOT, env=PRODUCTION, check=True)
+    subprocess.run(collectstatic, cwd=REPO_ROOT, env=production, check=True)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -65,7 +68,7 @@ def running_server(
             "--no-access-log",
         ],
         cwd=REPO_ROOT,
-        env={**PRODUCTION, **env},
+        env={**production, **env},
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -2,6 +2,7 @@
 DATABASE_URL is set), migrated, with an empty resource store."""
 
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -12,6 +13,9 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 def django_ready() -> None:
     sys.path.insert(0, str(REPO_ROOT))
     os.environ.setdefault("DEBUG", "true")
+    # One key for this process and the servers it starts (bench/_server.py): the sessions it
+    # signs in are then valid on them.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("WINTEHR_DATA_DIR", str(REPO_ROOT / "var" / "bench"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wintehr.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
