@@ -10,8 +10,9 @@ the glass, restrict a chart) commit with it, as it commits.
 
 import re
 
+import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from fhirapi.audit.events import AuditFacts, AuditKind, audit_event
@@ -62,13 +63,9 @@ def audit_record(
         description=_storable(description, 1000),
         purpose=_storable(purpose, 1000),
     )
-    if connection.in_atomic_block:  # the caller's transaction decides how its commit waits
-        return _record_insert(facts)
-    with transaction.atomic():
-        if not settings.AUDIT_SYNCHRONOUS_COMMIT:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit = off")
-        return _record_insert(facts)
+    # Inside a caller's transaction the record commits with it, as that transaction commits.
+    on_its_own = not connection.in_atomic_block
+    return _record_insert(facts, wait_for_disk=settings.AUDIT_SYNCHRONOUS_COMMIT or not on_its_own)
 
 
 def _storable(text: str, limit: int) -> str:
@@ -77,8 +74,30 @@ def _storable(text: str, limit: int) -> str:
     return _UNSTORABLE.sub("\ufffd", text[:limit])
 
 
-def _record_insert(facts: AuditFacts) -> AuditRecord:
-    return AuditRecord.objects.create(
+_COLUMNS = (
+    "recorded_at",
+    "username",
+    "client_id",
+    "patient_id",
+    "action",
+    "subtype",
+    "resource_type",
+    "resource_id",
+    "outcome",
+    "source_ip",
+    "request_id",
+    "content",
+)
+_VALUES = ", ".join(["%s"] * (len(_COLUMNS) - 1) + ["%s::jsonb"])
+_INSERT = f"INSERT INTO {AuditRecord._meta.db_table} ({', '.join(_COLUMNS)}) SELECT {_VALUES}"
+# One statement, so one round trip: set_config(..., true) lasts for the statement's own
+# transaction, whose commit then does not wait for the disk.
+_INSERT_NOT_WAITING = f"{_INSERT} FROM (SELECT set_config('synchronous_commit', 'off', true)) s"
+_RETURNING = " RETURNING id"
+
+
+def _record_insert(facts: AuditFacts, *, wait_for_disk: bool) -> AuditRecord:
+    record = AuditRecord(
         recorded_at=facts.recorded_at,
         username=facts.username,
         client_id=facts.client_id,
@@ -92,3 +111,11 @@ def _record_insert(facts: AuditFacts) -> AuditRecord:
         request_id=facts.request_id,
         content=audit_event(facts),
     )
+    values = [getattr(record, column) for column in _COLUMNS[:-1]]
+    values.append(orjson.dumps(record.content).decode())
+    sql = (_INSERT if wait_for_disk else _INSERT_NOT_WAITING) + _RETURNING
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        record.pk = cursor.fetchone()[0]
+    record._state.adding, record._state.db = False, connection.alias
+    return record

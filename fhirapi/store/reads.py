@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.db import connection
 
 from fhirapi.errors import ResourceGone, ResourceNotFound
@@ -12,18 +13,30 @@ from fhirapi.store.models import ResourceRecord, ResourceVersion
 from fhirapi.store.values import StoredResource
 from fhirapi.store.writes import stored_from
 
+_CURRENT_VERSION = (
+    f"SELECT version_id, last_updated, deleted, content FROM {ResourceRecord._meta.db_table}"
+    " WHERE resource_type = %s AND resource_id = %s"
+)
+
 
 def record_read(resource_type: str, resource_id: str) -> StoredResource:
-    record = ResourceRecord.objects.filter(
-        resource_type=resource_type, resource_id=resource_id
-    ).first()
-    if record is None:
+    # The hottest query of all, in plain SQL: building it with the ORM costs more than running it.
+    with connection.cursor() as cursor:
+        cursor.execute(_CURRENT_VERSION, [resource_type, resource_id])
+        row = cursor.fetchone()
+    if row is None:
         raise ResourceNotFound(f"{resource_type}/{resource_id} is not known")
-    if record.deleted:
-        raise ResourceGone(
-            f"{resource_type}/{resource_id} was deleted (version {record.version_id})"
-        )
-    return stored_from(record)
+    version_id, last_updated, deleted, content = row
+    if deleted:
+        raise ResourceGone(f"{resource_type}/{resource_id} was deleted (version {version_id})")
+    return StoredResource(
+        resource_type=resource_type,
+        resource_id=resource_id,
+        version_id=version_id,
+        last_updated=last_updated,
+        deleted=False,
+        content=orjson.loads(content),
+    )
 
 
 def version_read(resource_type: str, resource_id: str, version_id: int) -> StoredResource:

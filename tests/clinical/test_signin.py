@@ -135,3 +135,8 @@ def test_session_cookie_is_http_only_and_same_site(physician):
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
+
+
+def test_fhir_answers_carry_the_api_policy(anonymous_client):
+    policy = anonymous_client.get("/fhir/metadata")["Content-Security-Policy"]
+    assert policy == "default-src 'none'; frame-ancestors 'none'"
