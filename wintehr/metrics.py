@@ -7,12 +7,15 @@ process's values in files there and /metrics adds them up (docs/deployment.md).
 
 Other apps record through the helpers here, never through prometheus_client directly:
 `websocket_connection_opened()` / `websocket_connection_closed()` around a websocket's life, and
-`search_timer(resource_type)` around a search.
+`search_timer(resource_type)` around a search. Celery tasks are counted by the signal receivers
+of clinical/operations/task_metrics.py, in the process that runs them: with REDIS_URL the worker,
+whose directory (PROMETHEUS_WORKER_MULTIPROC_DIR) /metrics adds to the web processes' one.
 """
 
+import glob
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from prometheus_client import (
@@ -24,6 +27,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -57,6 +62,17 @@ SEARCH_LATENCY = Histogram(
     ["resource_type"],
     buckets=LATENCY_BUCKETS,
 )
+CELERY_TASKS = Counter(
+    "wintehr_celery_tasks",
+    "Celery tasks by task name and event: started, succeeded, failed, retried.",
+    ["task", "event"],
+)
+CELERY_TASK_DURATION = Histogram(
+    "wintehr_celery_task_duration_seconds",
+    "Run time of a Celery task (whatever its outcome), by task name.",
+    ["task"],
+    buckets=(*LATENCY_BUCKETS, 60.0, 300.0, 900.0, 3600.0),
+)
 WEBSOCKET_CONNECTIONS = Gauge(
     "wintehr_websocket_connections",
     "Websocket connections open now (summed over the live web processes).",
@@ -83,10 +99,23 @@ def search_timer(resource_type: str | None) -> Iterator[None]:
         SEARCH_LATENCY.labels(resource_type or "*").observe(time.perf_counter() - started)
 
 
-def process_metrics_text() -> bytes:
-    """The text exposition of the values recorded by this process, or by all of them."""
+def process_metrics_text(*, worker_dir: str = "") -> bytes:
+    """The text exposition of the values recorded by this process, or by all of them: in
+    multiprocess mode also those the Celery worker's processes keep in `worker_dir`."""
     if not MULTIPROCESS:
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    registry.register(DirectoriesCollector([os.environ["PROMETHEUS_MULTIPROC_DIR"], worker_dir]))
     return generate_latest(registry)
+
+
+class DirectoriesCollector(Collector):
+    """prometheus_client's MultiProcessCollector over several directories: each metric added up
+    over the files of all of them, so that it appears once."""
+
+    def __init__(self, directories: list[str]) -> None:
+        self.directories = [directory for directory in directories if directory]
+
+    def collect(self) -> Iterable[Metric]:
+        files = [path for d in self.directories for path in glob.glob(os.path.join(d, "*.db"))]
+        return multiprocess.MultiProcessCollector.merge(files, accumulate=True)

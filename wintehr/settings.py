@@ -298,7 +298,10 @@ def _middleware_after(anchor: str, *names: str) -> None:
 _middleware_after(
     "wintehr.request_id.RequestIdMiddleware", "fhirapi.audit.origin.RequestOriginMiddleware"
 )
-_middleware_after("django.middleware.security.SecurityMiddleware", "csp.middleware.CSPMiddleware")
+_middleware_after(
+    "django.middleware.security.SecurityMiddleware",
+    "wintehr.content_security.PageAndApiCSPMiddleware",
+)
 _middleware_after(
     "django.contrib.auth.middleware.AuthenticationMiddleware", "django_otp.middleware.OTPMiddleware"
 )
@@ -455,6 +458,8 @@ METRICS_TOKEN = envstr("METRICS_TOKEN")  # bearer token for /metrics; staff sess
 PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")  # read by prometheus_client itself
 if PROMETHEUS_MULTIPROC_DIR:  # several processes add up their metrics there
     Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# The Celery worker's own PROMETHEUS_MULTIPROC_DIR, whose task metrics /metrics adds in.
+PROMETHEUS_WORKER_MULTIPROC_DIR = envstr("PROMETHEUS_WORKER_MULTIPROC_DIR")
 
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 0, minimum=0)  # 0: audit kept for ever
 CELERY_BEAT_SCHEDULE = {

@@ -85,5 +85,6 @@ def metrics(request: HttpRequest) -> HttpResponse:
         return response
     registry = CollectorRegistry()
     registry.register(ScrapeTimeCollector())
-    body = process_metrics_text() + generate_latest(registry)
+    worker_dir = settings.PROMETHEUS_WORKER_MULTIPROC_DIR
+    body = process_metrics_text(worker_dir=worker_dir) + generate_latest(registry)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from celery import shared_task
 from prometheus_client import REGISTRY
 
 from clinical.operations.status import redis_client
@@ -12,6 +13,16 @@ from tests.operations.test_status import redis_answers
 from wintehr.metrics import websocket_connection_closed, websocket_connection_opened
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PROBE = "tests.operations.test_metrics.probe"
+
+
+@shared_task(bind=True, name=PROBE, max_retries=1)
+def probe(self, outcome: str) -> str:
+    if outcome == "fail":
+        raise ValueError("the probe fails")
+    if outcome == "retry" and not self.request.retries:
+        raise self.retry(countdown=0)
+    return outcome
 
 
 def sample(name: str, **labels: str) -> float:
@@ -174,3 +185,57 @@ def test_metrics_report_celery_queue_lengths(signed_in, administrator, settings)
             client.delete("celery")
     assert 'wintehr_celery_queue_length{queue="celery"} 2.0' in text
     assert 'wintehr_component_up{component="redis"} 1.0' in text
+
+
+def task_count(event: str) -> float:
+    return sample("wintehr_celery_tasks_total", task=PROBE, event=event)
+
+
+@pytest.mark.django_db
+def test_celery_tasks_counted_and_timed_by_name(signed_in, administrator):
+    events = ("started", "succeeded", "failed", "retried")
+    before = {event: task_count(event) for event in events}
+    runs = sample("wintehr_celery_task_duration_seconds_count", task=PROBE)
+    probe.delay("ok")
+    # fails once, then succeeds on its retry (run eagerly, a retry would propagate as an error)
+    probe.apply(args=["retry"], throw=False)
+    with pytest.raises(ValueError):  # propagated to the caller, as eager tasks here do
+        probe.delay("fail")
+    counted = {event: task_count(event) - before[event] for event in events}
+    assert counted == {"started": 4, "succeeded": 2, "failed": 1, "retried": 1}
+    assert sample("wintehr_celery_task_duration_seconds_count", task=PROBE) == runs + 4
+    text = signed_in(administrator).get("/metrics").content.decode()
+    assert f'wintehr_celery_tasks_total{{event="failed",task="{PROBE}"}}' in text
+    assert f'wintehr_celery_task_duration_seconds_bucket{{le="3600.0",task="{PROBE}"}}' in text
+
+
+def test_metrics_add_in_the_celery_workers_directory(tmp_path):
+    web, worker = tmp_path / "web", tmp_path / "worker"
+    run_tasks = (
+        "import django; django.setup(); "
+        "from tests.operations.test_metrics import probe; "
+        "[probe.apply(args=[outcome], throw=False) for outcome in ('ok', 'retry', 'fail')]"
+    )
+    report = (
+        "from wintehr import metrics; "
+        f"print(metrics.process_metrics_text(worker_dir={str(worker)!r}).decode())"
+    )
+    for directory, code in [(worker, run_tasks), (web, run_tasks), (web, report)]:
+        directory.mkdir(exist_ok=True)
+        env = {
+            **os.environ,
+            "PROMETHEUS_MULTIPROC_DIR": str(directory),
+            "DJANGO_SETTINGS_MODULE": "wintehr.settings",
+        }
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=REPO_ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    # the web's and the worker's runs added up, each metric once
+    for event, count in [("started", 8), ("succeeded", 4), ("retried", 2), ("failed", 2)]:
+        assert f'wintehr_celery_tasks_total{{event="{event}",task="{PROBE}"}} {count}.0' in out
+    assert out.count("# TYPE wintehr_celery_tasks_total counter") == 1

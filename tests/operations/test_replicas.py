@@ -1,7 +1,7 @@
 """A part of the suite (the FHIR REST tests, and the routing rules) with reads routed to a replica
 alias. The replica here is a second connection alias to the SAME test database (a test mirror):
 it proves which alias serves which statement and that nothing writes through a replica, not that
-replication lag is handled (docs/scaling.md says what a real replica adds)."""
+replication lag is handled: test_standby.py does that on a real streaming standby."""
 
 import json
 import os
