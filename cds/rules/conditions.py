@@ -104,7 +104,7 @@ def parse_conditions(raw: Any) -> list[RuleCondition]:
             errors.append(f"{where}: type must be one of {', '.join(TYPES)}")
             continue
         try:
-            conditions.append(_PARSERS[kind](item))
+            conditions.append(parse_condition(item))
         except ValueError as exc:
             errors.append(f"{where}: {exc}")
     if not conditions and not errors:
@@ -112,6 +112,11 @@ def parse_conditions(raw: Any) -> list[RuleCondition]:
     if errors:
         raise RuleDefinitionError(errors)
     return conditions
+
+
+def parse_condition(item: dict) -> RuleCondition:
+    """One condition object of a known type; ValueError naming what is wrong with it."""
+    return _PARSERS[item["type"]](item)
 
 
 def _negate(item: dict) -> bool:

@@ -1,5 +1,5 @@
-"""The rule editing form: conditions and the suggestion as JSON, the card as fields; every error
-from the rule checks is shown on the field it concerns."""
+"""The rule editing form: the card as fields, its suggestion as JSON (the conditions are rows of
+cds.rules.condition_forms); every error from the rule checks is shown on the field it concerns."""
 
 import json
 from typing import Any
@@ -9,15 +9,8 @@ from django import forms
 from cds.cards import INDICATORS, LINK_TYPES, SUMMARY_MAX
 from cds.models.rules import HOOK_CHOICES, RuleVersion
 from cds.rules.card_template import check_card_template
-from cds.rules.conditions import RuleDefinitionError, parse_conditions
+from cds.rules.conditions import RuleDefinitionError
 from cds.rules.services import RuleContent
-
-CONDITIONS_HELP = (
-    'A JSON list; all must hold. Types: age {"min","max"}, sex {"value"}, condition {"codes"} or '
-    '{"valueSet"}, lab {"code","operator","value","maxAgeDays"} (operator "missing" for no '
-    'recent result), medication {"codes"} or {"class"}, allergy {"codes"} or {"class"}; '
-    'any may add "negate": true.'
-)
 
 
 class RuleForm(forms.Form):
@@ -25,9 +18,6 @@ class RuleForm(forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     hook = forms.ChoiceField(choices=HOOK_CHOICES)
-    conditions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8}), help_text=CONDITIONS_HELP
-    )
     indicator = forms.ChoiceField(choices=[(i, i) for i in INDICATORS])
     summary = forms.CharField(max_length=SUMMARY_MAX)
     detail = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -45,14 +35,6 @@ class RuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["slug"]
-
-    def clean_conditions(self) -> list[dict[str, Any]]:
-        raw = _json(self.cleaned_data["conditions"])
-        try:
-            parse_conditions(raw)
-        except RuleDefinitionError as exc:
-            raise forms.ValidationError(exc.errors) from None
-        return raw
 
     def clean_suggestion(self) -> dict[str, Any] | None:
         text = self.cleaned_data["suggestion"].strip()
@@ -83,13 +65,13 @@ class RuleForm(forms.Form):
             }
         return card
 
-    def content(self) -> RuleContent:
+    def content(self, *, conditions: list[dict[str, Any]]) -> RuleContent:
         data = self.cleaned_data
         return RuleContent(
             title=data["title"],
             description=data["description"],
             hook=data["hook"],
-            conditions=data["conditions"],
+            conditions=conditions,
             card=self.card_template(),
         )
 
@@ -101,7 +83,6 @@ def initial_from_version(version: RuleVersion) -> dict[str, Any]:
         "title": version.title,
         "description": version.description,
         "hook": version.hook,
-        "conditions": json.dumps(version.conditions, indent=2),
         "indicator": card.get("indicator"),
         "summary": card.get("summary"),
         "detail": card.get("detail", ""),

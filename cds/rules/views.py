@@ -3,13 +3,14 @@ try against a patient, enable/disable. Only for users with cds.manage_rules."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cds.data_sources import DataUnavailable
 from cds.models import Rule
 from cds.rules import selectors
+from cds.rules.condition_forms import builder_row, condition_formset
 from cds.rules.forms import RuleForm, TryForm, initial_from_version
 from cds.rules.services import (
     rule_create,
@@ -41,16 +42,18 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rule_new(request: HttpRequest) -> HttpResponse:
     form = RuleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    conditions = condition_formset(request.POST or None)
+    if request.method == "POST" and all([form.is_valid(), conditions.is_valid()]):
         if selectors.rule_by_slug(form.cleaned_data["slug"]):
             form.add_error("slug", "a rule with this slug exists")
         else:
+            content = form.content(conditions=conditions.conditions())
             rule = rule_create(
-                slug=form.cleaned_data["slug"], content=form.content(), acting_user=request.user
+                slug=form.cleaned_data["slug"], content=content, acting_user=request.user
             )
             messages.success(request, f"Rule {rule.slug} created (disabled until you enable it).")
             return redirect("cds-rule-edit", slug=rule.slug)
-    context = {"form": form, "rule": None, "vocabulary": selectors.condition_vocabulary()}
+    context = {"form": form, "conditions": conditions, "rule": None}
     return render(request, "cds/rules/form.html", context)
 
 
@@ -61,14 +64,29 @@ def rule_edit(request: HttpRequest, slug: str) -> HttpResponse:
     rule = _rule(slug)
     latest = selectors.rule_latest_version(rule)
     form = RuleForm(request.POST or None, initial=initial_from_version(latest), editing=True)
-    if request.method == "POST" and form.is_valid():
-        version = rule_update(rule=rule, content=form.content(), acting_user=request.user)
+    conditions = condition_formset(request.POST or None, conditions=latest.conditions)
+    if request.method == "POST" and all([form.is_valid(), conditions.is_valid()]):
+        content = form.content(conditions=conditions.conditions())
+        version = rule_update(rule=rule, content=content, acting_user=request.user)
         messages.success(request, f"Saved as version {version.number}.")
         return redirect("cds-rule-edit", slug=rule.slug)
     versions = rule.versions.select_related("created_by")
-    context = {"form": form, "rule": rule, "versions": versions}
-    context["vocabulary"] = selectors.condition_vocabulary()
+    context = {"form": form, "conditions": conditions, "rule": rule, "versions": versions}
     return render(request, "cds/rules/form.html", context)
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+@require_GET
+def condition_row(request: HttpRequest) -> HttpResponse:
+    """A builder row (HTMX): a new one, a row redrawn for its chosen kind, or none (removed)."""
+    if "remove" in request.GET:
+        return HttpResponse("")
+    try:
+        row, total = builder_row(request.GET)
+    except ValueError:
+        return HttpResponseBadRequest("no such condition row")
+    return render(request, "cds/rules/_condition_row.html", {"row": row, "total": total})
 
 
 @login_required

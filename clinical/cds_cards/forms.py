@@ -1,11 +1,6 @@
 from django import forms
 
 
-class AcceptForm(forms.Form):
-    card = forms.CharField(max_length=100)
-    suggestion = forms.CharField(max_length=100)
-
-
 class OverrideForm(forms.Form):
     card = forms.CharField(max_length=100)
     reason = forms.CharField(label="Reason", required=False, max_length=200)

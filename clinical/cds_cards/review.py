@@ -2,7 +2,8 @@
 are kept in the session under the action's context key, each warning or critical card needs an
 override reason (or a comment) for the action to go ahead, and the overrides are recorded, with
 feedback to their services, once the action is done. A card's suggestion can be accepted
-instead (review_accept)."""
+instead (review_accept). Cards shown without an action to review (patient-view, order-select)
+are accepted or overridden one at a time (review_accept, review_override)."""
 
 from collections.abc import Callable
 
@@ -12,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from cds.client import CardResult
-from clinical.cds_cards.forms import reason_coding
-from clinical.cds_cards.services import card_accept, card_override
+from clinical.cds_cards.forms import OverrideForm, reason_coding
+from clinical.cds_cards.services import ORDER_SELECT, card_accept, card_override
 from clinical.cds_cards.store import ShownCard, card_find, card_forget, cards_for, cards_keep
 
 Override = tuple[ShownCard, dict | None, str]
@@ -42,9 +43,18 @@ def overrides_from_post(
     error of each warning or critical card left without a reason."""
     overrides, errors = [], {}
     for shown in cards:
-        reason = reason_coding(shown, data.get(f"reason-{shown.key}", ""))
-        comment = data.get(f"comment-{shown.key}", "").strip()[:500]
-        if shown.needs_reason and reason is None and not comment:
+        code = data.get(f"reason-{shown.key}", "")
+        reason = reason_coding(shown, code)
+        try:  # the override form's own checks: length, NUL bytes
+            comment = OverrideForm.base_fields["comment"].clean(
+                data.get(f"comment-{shown.key}", "")
+            )
+        except ValidationError as exc:
+            errors[shown.key] = exc.messages[0]
+            continue
+        if code and reason is None:
+            errors[shown.key] = "That is not one of this alert's override reasons."
+        elif shown.needs_reason and reason is None and not comment:
             errors[shown.key] = "Give a reason to override this alert, or accept its suggestion."
         elif reason is not None or comment:
             overrides.append((shown, reason, comment))
@@ -89,8 +99,40 @@ def review_accept(
             result=shown.result,
             suggestion_uuid=data.get("suggestion", ""),
             acting_user=acting_user,
+            composing=context == ORDER_SELECT,
         )
     except ValidationError as exc:
         return shown, exc.messages[0]
+    card_forget(session=session, key=shown.key)
+    return shown, ""
+
+
+def review_override(
+    *,
+    session: SessionBase,
+    patient_id: str,
+    context: str,
+    data: QueryDict,
+    acting_user: AbstractBaseUser,
+) -> tuple[ShownCard | None, str]:
+    """Override the posted card (`card`, `reason`, `comment`) kept under `context`, with
+    feedback to its service (card_override). Returns the card (None when it is no longer shown)
+    and the error ("" when it was overridden)."""
+    shown = card_find(session=session, patient_id=patient_id, key=data.get("card", ""))
+    if shown is None or shown.context != context:
+        return None, "That alert is no longer shown."
+    form = OverrideForm(data)
+    if not form.is_valid():
+        return shown, " ".join(form.non_field_errors()) or "Give a reason for overriding it."
+    reason = reason_coding(shown, form.cleaned_data["reason"])
+    if reason is None and form.cleaned_data["reason"]:
+        return shown, "That is not one of this alert's override reasons."
+    card_override(
+        patient_id=patient_id,
+        result=shown.result,
+        reason=reason,
+        comment=form.cleaned_data["comment"],
+        acting_user=acting_user,
+    )
     card_forget(session=session, key=shown.key)
     return shown, ""

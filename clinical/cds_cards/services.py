@@ -4,6 +4,7 @@ cards. Accepting applies the suggestion's actions in one transaction
 Both are audited."""
 
 import logging
+import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,6 +18,8 @@ from clinical.fhir.writes import audit_write
 from fhirapi.errors import FhirError
 
 logger = logging.getLogger(__name__)
+ORDER_SELECT = "order-select"
+COMPOSING = "composing-"  # the made-up id of the order being composed (order-select)
 
 
 def patient_view_cards(*, user: AbstractBaseUser, patient_id: str) -> list[CardResult]:
@@ -45,9 +48,10 @@ def order_sign_cards(
 def order_select_cards(
     *, user: AbstractBaseUser, patient_id: str, draft: dict[str, Any]
 ) -> list[CardResult]:
-    """order-select for the order being composed (`draft`: not stored, it has a made-up id)."""
+    """order-select for the order being composed (`draft`: not stored; it gets a made-up id)."""
+    draft = draft | {"id": f"{COMPOSING}{uuid.uuid4().hex}"}
     return call_hooks(
-        hook="order-select",
+        hook=ORDER_SELECT,
         context={
             "userId": practitioner_reference(user)["reference"],
             "selections": [f"{draft['resourceType']}/{draft['id']}"],
@@ -84,9 +88,11 @@ def card_accept(
     result: CardResult,
     suggestion_uuid: str,
     acting_user: AbstractBaseUser,
+    composing: bool = False,
 ) -> list[str]:
-    """Apply one suggestion of the card; returns the references the transaction wrote.
-    Raises ValidationError when the suggestion is unknown or the store refuses it."""
+    """Apply one suggestion of the card (`composing`: an order-select card of the order being
+    composed); returns the references the transaction wrote. Raises ValidationError when the
+    suggestion is unknown or the store refuses it."""
     suggestion = next(
         (
             s
@@ -98,15 +104,17 @@ def card_accept(
     if suggestion is None:
         raise ValidationError("That suggestion is no longer offered.")
     practitioner_ensure(user=acting_user, repository=repository_for(acting_user))
+    storable = _storable(suggestion) if composing else suggestion
+    only_composing = suggestion.get("actions") and not storable["actions"]
     try:
-        response = apply_suggestion(suggestion=suggestion, user=acting_user)
+        response = {} if only_composing else apply_suggestion(suggestion=storable, user=acting_user)
     except (FhirError, ValueError) as exc:
         raise ValidationError(f"The suggestion could not be applied: {exc}") from exc
     written = [
         "/".join((e.get("response") or {}).get("location", "").split("/")[:2])
         for e in response.get("entry") or []
     ]
-    for action in suggestion.get("actions") or []:
+    for action in storable["actions"]:
         reference = action.get("resourceId") or _reference(action.get("resource"))
         audit_write(
             user=acting_user,
@@ -124,6 +132,20 @@ def card_accept(
         accepted_suggestion_ids=(suggestion_uuid,),
     )
     return [w for w in written if w]
+
+
+def _storable(suggestion: dict[str, Any]) -> dict[str, Any]:
+    """The suggestion as the store can apply it. An action on the order being composed has
+    nothing stored to act on: cancelling that order writes nothing, and changing it saves the
+    changed order as a draft."""
+    actions = []
+    for action in suggestion.get("actions") or []:
+        target = action.get("resourceId") or _reference(action.get("resource"))
+        if not target.rpartition("/")[2].startswith(COMPOSING):
+            actions.append(action)
+        elif action.get("type") == "update":
+            actions.append(action | {"type": "create"})
+    return suggestion | {"actions": actions}
 
 
 def card_override(

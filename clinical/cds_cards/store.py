@@ -17,7 +17,8 @@ KEEP = 60
 class ShownCard:
     key: str
     patient_id: str
-    context: str  # "patient-view", "order-sign:<Type>/<id>", "encounter-discharge:<id>"...
+    # "patient-view", "order-select", "order-sign:<Type>/<id>", "encounter-discharge:<id>"...
+    context: str
     result: CardResult
 
     @property
@@ -77,15 +78,6 @@ def cards_keep(
         shown.append(ShownCard(key, patient_id, context, result))
     session[SESSION_KEY] = dict(list(kept.items())[-KEEP:])
     return shown
-
-
-def cards_passing(*, patient_id: str, context: str, results: list[CardResult]) -> list[ShownCard]:
-    """Cards shown but not kept (nobody acts on them: order-select while an order is composed)."""
-    return [
-        ShownCard(str(r.card.get("uuid") or uuid.uuid4()), patient_id, context, r)
-        for r in results
-        if r.card is not None
-    ]
 
 
 def card_find(*, session: SessionBase, patient_id: str, key: str) -> ShownCard | None:

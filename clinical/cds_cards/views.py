@@ -1,14 +1,13 @@
 """The summary's patient-view cards (a fragment loaded after the page) and acting on them."""
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from clinical.cds_cards.forms import AcceptForm, OverrideForm, reason_coding
-from clinical.cds_cards.services import card_accept, card_override, patient_view_cards
-from clinical.cds_cards.store import card_find, card_forget, cards_for, cards_keep
+from clinical.cds_cards.review import review_accept, review_override
+from clinical.cds_cards.services import patient_view_cards
+from clinical.cds_cards.store import cards_for, cards_keep
 from clinical.chart.access import Chart, chart_view
 from clinical.chart.rendering import render_chart
 from clinical.fhir.writes import require_permission
@@ -47,26 +46,14 @@ def cds_cards(request: HttpRequest, chart: Chart) -> HttpResponse:
 @require_POST
 def cds_accept(request: HttpRequest, chart: Chart) -> HttpResponse:
     require_permission(request.user, EDIT_CHART, "act on decision support")
-    form = AcceptForm(request.POST)
-    error = notice = ""
-    shown = card_find(
-        session=request.session, patient_id=chart.patient_id, key=request.POST.get("card", "")
+    shown, error = review_accept(
+        session=request.session,
+        patient_id=chart.patient_id,
+        context=PATIENT_VIEW,
+        data=request.POST,
+        acting_user=request.user,
     )
-    if not form.is_valid() or shown is None:
-        error = "That card is no longer shown: reload the summary."
-    else:
-        try:
-            card_accept(
-                patient_id=chart.patient_id,
-                result=shown.result,
-                suggestion_uuid=form.cleaned_data["suggestion"],
-                acting_user=request.user,
-            )
-        except ValidationError as exc:
-            error = exc.messages[0]
-        else:
-            card_forget(session=request.session, key=shown.key)
-            notice = f"Done: {shown.card.get('summary', 'suggestion accepted')}."
+    notice = "" if error else f"Done: {shown.card.get('summary', 'suggestion accepted')}."
     cards = cards_for(session=request.session, patient_id=chart.patient_id, context=PATIENT_VIEW)
     return _cards_response(request, chart, cards, error=error, notice=notice)
 
@@ -75,24 +62,13 @@ def cds_accept(request: HttpRequest, chart: Chart) -> HttpResponse:
 @require_POST
 def cds_override(request: HttpRequest, chart: Chart) -> HttpResponse:
     require_permission(request.user, EDIT_CHART, "act on decision support")
-    form = OverrideForm(request.POST)
-    error = notice = ""
-    shown = card_find(
-        session=request.session, patient_id=chart.patient_id, key=request.POST.get("card", "")
+    shown, error = review_override(
+        session=request.session,
+        patient_id=chart.patient_id,
+        context=PATIENT_VIEW,
+        data=request.POST,
+        acting_user=request.user,
     )
-    if shown is None:
-        error = "That card is no longer shown: reload the summary."
-    elif not form.is_valid():
-        error = " ".join(form.non_field_errors()) or "Give a reason for overriding this card."
-    else:
-        card_override(
-            patient_id=chart.patient_id,
-            result=shown.result,
-            reason=reason_coding(shown, form.cleaned_data["reason"]),
-            comment=form.cleaned_data["comment"],
-            acting_user=request.user,
-        )
-        card_forget(session=request.session, key=shown.key)
-        notice = f"Overridden: {shown.card.get('summary', 'card')}."
+    notice = "" if error else f"Overridden: {shown.card.get('summary', 'card')}."
     cards = cards_for(session=request.session, patient_id=chart.patient_id, context=PATIENT_VIEW)
     return _cards_response(request, chart, cards, error=error, notice=notice)

@@ -59,6 +59,12 @@ urlpatterns = [
     ),
     path(P + "orders/", orders.orders, name="chart-orders"),
     path(P + "orders/select/", orders.order_select, name="chart-order-select"),
+    path(P + "orders/select/accept/", orders.order_select_accept, name="chart-order-select-accept"),
+    path(
+        P + "orders/select/override/",
+        orders.order_select_override,
+        name="chart-order-select-override",
+    ),
     path(ORDER + "sign/", orders.order_review, name="chart-order-review"),
     path(ORDER + "accept/", orders.order_accept, name="chart-order-accept"),
     path(ORDER + "discard/", orders.order_discard_view, name="chart-order-discard"),

@@ -1,5 +1,3 @@
-import uuid
-
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,9 +9,10 @@ from clinical.cds_cards.review import (
     overrides_record,
     review_accept,
     review_cards,
+    review_override,
 )
-from clinical.cds_cards.services import order_select_cards, order_sign_cards
-from clinical.cds_cards.store import cards_for, cards_passing
+from clinical.cds_cards.services import ORDER_SELECT, order_select_cards, order_sign_cards
+from clinical.cds_cards.store import cards_for, cards_keep
 from clinical.chart.access import Chart, chart_view
 from clinical.chart.header import active_encounter
 from clinical.chart.rendering import after_write, render_chart
@@ -136,28 +135,78 @@ def _dosage(data: dict) -> dict:
 @require_POST
 def order_select(request: HttpRequest, chart: Chart) -> HttpResponse:
     """The order-select cards of the medication order being composed (the form's fields, posted
-    by HTMX on change); nothing is stored. An incomplete form gets no cards yet."""
+    by HTMX on change); the order is not stored. An incomplete form gets no cards yet."""
     require_permission(request.user, SIGN_ORDERS, "place orders")
     form = MedicationOrderForm(request.POST)
-    context: dict = {"cards": None}
-    if form.is_valid():
-        data = form.cleaned_data
-        encounter = active_encounter(user=request.user, patient_id=chart.patient_id)
-        draft = medication_order_resource(
-            patient_id=chart.patient_id,
-            drug=data["drug"],
-            dosage=_dosage(data),
-            duration_days=data["duration_days"],
-            encounter_id=encounter.encounter_id if encounter else None,
-            requester=practitioner_reference(request.user),
-        ) | {"id": f"composing-{uuid.uuid4().hex}"}
-        results = order_select_cards(user=request.user, patient_id=chart.patient_id, draft=draft)
-        context = {
-            "cards": cards_passing(
-                patient_id=chart.patient_id, context="order-select", results=results
-            ),
-            "failures": [r for r in results if r.failed],
-        }
+    if not form.is_valid():
+        return _composing_cards(request, chart, cards=None)
+    data = form.cleaned_data
+    encounter = active_encounter(user=request.user, patient_id=chart.patient_id)
+    draft = medication_order_resource(
+        patient_id=chart.patient_id,
+        drug=data["drug"],
+        dosage=_dosage(data),
+        duration_days=data["duration_days"],
+        encounter_id=encounter.encounter_id if encounter else None,
+        requester=practitioner_reference(request.user),
+    )
+    results = order_select_cards(user=request.user, patient_id=chart.patient_id, draft=draft)
+    cards = cards_keep(
+        session=request.session, patient_id=chart.patient_id, context=ORDER_SELECT, results=results
+    )
+    return _composing_cards(request, chart, cards=cards, failures=[r for r in results if r.failed])
+
+
+@chart_view("order decision support accept while composing")
+@require_POST
+def order_select_accept(request: HttpRequest, chart: Chart) -> HttpResponse:
+    """Accept a suggestion of a card shown while composing: it takes the place of the order
+    being composed (cancelled, or saved changed as a draft), so the tab is drawn afresh."""
+    require_permission(request.user, SIGN_ORDERS, "act on order alerts")
+    shown, error = review_accept(
+        session=request.session,
+        patient_id=chart.patient_id,
+        context=ORDER_SELECT,
+        data=request.POST,
+        acting_user=request.user,
+    )
+    if error:
+        return _render(request, chart, notice=error)
+    return after_write(
+        request,
+        chart,
+        notice=f"Suggestion accepted: {shown.card.get('summary', '')}.",
+        url_name="chart-orders",
+        render_tab=lambda notice: _render(request, chart, notice),
+    )
+
+
+@chart_view("order decision support override while composing")
+@require_POST
+def order_select_override(request: HttpRequest, chart: Chart) -> HttpResponse:
+    require_permission(request.user, SIGN_ORDERS, "act on order alerts")
+    shown, error = review_override(
+        session=request.session,
+        patient_id=chart.patient_id,
+        context=ORDER_SELECT,
+        data=request.POST,
+        acting_user=request.user,
+    )
+    notice = "" if error else f"Overridden: {shown.card.get('summary', 'card')}."
+    cards = cards_for(session=request.session, patient_id=chart.patient_id, context=ORDER_SELECT)
+    return _composing_cards(request, chart, cards=cards, error=error, notice=notice)
+
+
+def _composing_cards(request: HttpRequest, chart: Chart, **context) -> HttpResponse:
+    """The order-select cards beside the medication form: a suggestion accepted redraws the
+    tab, an override only the cards."""
+    kwargs = {"patient_id": chart.patient_id}
+    context |= {
+        "accept_url": reverse("chart-order-select-accept", kwargs=kwargs),
+        "override_url": reverse("chart-order-select-override", kwargs=kwargs),
+        "accept_target": "#chart-body",
+        "cards_target": "#order-select-cards",
+    }
     return private_page(render(request, "clinical/_order_select.html", context))
 
 

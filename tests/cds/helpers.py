@@ -39,3 +39,11 @@ def post_json(client: Client, path: str, body: Any, **headers: str):
 
 def summaries(cards: list[dict[str, Any]]) -> list[str]:
     return [card["summary"] for card in cards]
+
+
+def builder_rows(rows: list[dict[str, str]]) -> dict[str, str]:
+    """The rule page's condition builder fields for rows given as {field: value}."""
+    data = {"conditions-TOTAL_FORMS": str(len(rows)), "conditions-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        data |= {f"conditions-{index}-{name}": value for name, value in row.items()}
+    return data

@@ -4,7 +4,7 @@ import pytest
 
 from cds.models import CardFeedback, Rule
 from fhirapi.audit.models import AuditRecord
-from tests.cds.helpers import hook_request, post_json
+from tests.cds.helpers import builder_rows, hook_request, post_json
 from tests.clinical import fhir_factories as f
 
 CONDITIONS = [
@@ -12,6 +12,12 @@ CONDITIONS = [
     {"type": "condition", "valueSet": "chronic-kidney-disease"},
     {"type": "medication", "class": "nsaids"},
     {"type": "lab", "code": "33914-3", "operator": "<", "value": 60, "maxAgeDays": 365},
+]
+ROWS = [
+    {"kind": "age", "min_age": "18"},
+    {"kind": "condition-value-set", "value_set": "chronic-kidney-disease"},
+    {"kind": "medication-class", "drug_class": "nsaids"},
+    {"kind": "lab", "lab_code": "33914-3", "operator": "<", "value": "60", "max_age_days": "365"},
 ]
 SUGGESTION = {
     "label": "Stop the NSAID",
@@ -25,13 +31,12 @@ SUGGESTION = {
 }
 
 
-def form(**overrides) -> dict:
+def form(rows: list[dict[str, str]] = ROWS, **overrides) -> dict:
     data = {
         "slug": "ckd-nsaid",
         "title": "NSAID in chronic kidney disease",
         "description": "Adults with CKD and eGFR < 60 taking an NSAID",
         "hook": "patient-view",
-        "conditions": json.dumps(CONDITIONS),
         "indicator": "warning",
         "summary": "NSAID with CKD and eGFR below 60: consider stopping",
         "detail": "NSAIDs worsen renal function in **CKD**.",
@@ -40,7 +45,7 @@ def form(**overrides) -> dict:
         "link_url": "https://kdigo.org/guidelines/ckd-evaluation-and-management/",
         "link_type": "absolute",
     }
-    return {**data, **overrides}
+    return {**data, **builder_rows(rows), **overrides}
 
 
 @pytest.fixture
@@ -66,18 +71,17 @@ def test_pages_need_the_permission(client, physician, signed_in, db):
 
 
 def test_invalid_rules_are_refused_with_clear_errors(browser):
-    bad = [{"type": "lab", "code": "33914-3", "operator": "~", "value": 60}, {"type": "age"}]
-    page = browser.post("/cds/rules/new/", form(conditions=json.dumps(bad), summary="x" * 141))
+    bad = [{"kind": "lab", "lab_code": "33914-3", "operator": "~", "value": "60"}, {"kind": "age"}]
+    page = browser.post("/cds/rules/new/", form(bad, summary="x" * 141))
     assert page.status_code == 200
     text = page.content.decode()
-    assert "condition 1 (lab): operator must be one of" in text
-    assert "condition 2 (age): give min, max or both (years)" in text
+    first, second = text.split('class="condition-row"')[1:]
+    assert "Select a valid choice. ~ is not one of the available choices." in first
+    assert "give min, max or both (years)" in second
     assert "at most 140 characters" in text
-    vocabulary = text.split('id="condition-vocabulary"')[1]
-    for name in ("chronic-kidney-disease", "nsaids", "penicillins"):
-        assert f"<code>{name}</code>" in vocabulary
-    page = browser.post("/cds/rules/new/", form(conditions="[{", link_type="absolute"))
-    assert "not valid JSON" in page.content.decode()
+    page = browser.post("/cds/rules/new/", form([], suggestion="[{"))
+    text = page.content.decode()
+    assert "not valid JSON" in text and "A rule needs at least one condition" in text
     assert not Rule.objects.exists()
 
 
@@ -85,6 +89,7 @@ def test_define_try_enable_call_and_feedback(browser, editor, chart, repository,
     assert browser.post("/cds/rules/new/", form()).status_code == 302
     rule = Rule.objects.get(slug="ckd-nsaid")
     assert not rule.enabled
+    assert rule.versions.get().conditions == CONDITIONS
     assert "rule-ckd-nsaid" not in client.get("/cds-services").content.decode()
 
     ckd_patient(chart, egfr=41)
@@ -147,7 +152,7 @@ def test_define_try_enable_call_and_feedback(browser, editor, chart, repository,
 
 
 def test_try_finds_the_patient_by_mrn_and_names_a_miss(browser, repository):
-    browser.post("/cds/rules/new/", form(conditions=json.dumps([{"type": "sex", "value": "male"}])))
+    browser.post("/cds/rules/new/", form([{"kind": "sex", "sex": "male"}]))
     patient = f.patient("Mbeki", "Thabo", gender="male", mrn="MRN424242")
     repository.create(patient)
     text = browser.post("/cds/rules/ckd-nsaid/try/", {"patient": "MRN424242"}).content.decode()

@@ -207,7 +207,7 @@ def test_order_select_shows_the_interaction_while_composing(patient_id, as_physi
     f.create(f.medication_request(patient_id))  # warfarin, active
     html = compose(as_physician, patient_id, ASPIRIN).content.decode()
     assert "Interaction (major): Aspirin 81 MG Oral Tablet + Warfarin" in html
-    assert "indicator-warning" in html and 'name="suggestion"' not in html  # acted on at sign
+    assert "indicator-warning" in html and 'name="suggestion"' in html  # acted on here too
     assert [o["status"] for o in requests(patient_id)] == ["active"]  # nothing was saved
     calm = compose(as_physician, patient_id, LISINOPRIL).content.decode()
     assert "No alerts for this order so far." in calm and "Interaction" not in calm

@@ -1,14 +1,15 @@
 """A decision-support rule defined, tried and switched on entirely through the UI: an
-administrator writes it (a mistake is shown on its field), tries it on two patients (one matches,
-one does not, and the page says which conditions held), enables it; discovery then lists it, and
-its card shows on the matching patient's chart for a physician."""
+administrator builds its conditions row by row (adding, choosing kinds, removing one; a mistake is
+shown on its row), tries it on two patients (one matches, one does not, and the page says which
+conditions held), enables it; discovery then lists it, and its card shows on the matching
+patient's chart for a physician."""
 
-import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from cds.models import Rule
 from tests.clinical import fhir_factories as f
 from tests.clinical.browser.test_workspace_flow import sign_in
 
@@ -31,15 +32,38 @@ def patients() -> dict[str, str]:
     return {"older": older, "younger": younger}
 
 
-def fill_rule(page, conditions: list) -> None:
+def fill_rule(page) -> None:
     page.get_by_label("Slug").fill("diabetes-metformin")
     page.get_by_label("Title").fill("Metformin in older diabetics")
     page.get_by_label("Description").fill("Patients 65+ with type 2 diabetes not on metformin")
     page.get_by_label("Hook").select_option("patient-view")
-    page.get_by_label("Conditions").fill(json.dumps(conditions))
     page.get_by_label("Indicator").select_option("info")
     page.get_by_label("Summary", exact=True).fill(SUMMARY)
     page.get_by_label("Detail", exact=True).fill("First-line therapy unless eGFR < 30.")
+
+
+def build_conditions(page) -> None:
+    """Age (left without bounds: a mistake), a SNOMED condition, a lab row removed again, and
+    metformin that must not be taken."""
+    rows = page.locator("#condition-rows .condition-row")
+    expect(rows).to_have_count(1)
+    rows.nth(0).get_by_label("Kind").select_option(label="Age in years")
+    expect(rows.nth(0).get_by_label("From age")).to_be_visible()
+    kinds = ("Active condition with a code", "Latest lab result", "Active medication (RxNorm code)")
+    for count, kind in enumerate(kinds, start=2):
+        page.get_by_role("button", name="Add condition").click()
+        expect(rows).to_have_count(count)
+        rows.last.get_by_label("Kind").select_option(label=kind)
+    expect(rows).to_have_count(4)
+    condition = rows.nth(1)
+    condition.get_by_label("Code system").select_option(label="SNOMED CT")
+    condition.get_by_label("Codes").fill("44054006")
+    expect(rows.nth(2).get_by_label("Comparator")).to_be_visible()
+    rows.nth(2).get_by_role("button", name="Remove condition").click()
+    expect(rows).to_have_count(3)
+    medication = rows.nth(2)
+    medication.get_by_label("Codes").fill("6809")
+    medication.get_by_label("Must not hold").check()
 
 
 def try_on(page, mrn: str) -> None:
@@ -54,13 +78,20 @@ def test_rule_defined_tried_enabled_and_shown(page, administrator, physician, pa
     expect(page.locator("main")).to_contain_text("No rules yet.")
     page.get_by_role("link", name="New rule").click()
 
-    fill_rule(page, [{"type": "age"}])  # a condition without bounds is refused on its field
-    page.get_by_role("button", name="Save").click()
-    expect(page.locator("main")).to_contain_text("condition 1 (age): give min, max or both")
-    page.get_by_label("Conditions").fill(json.dumps(CONDITIONS))
+    fill_rule(page)
+    build_conditions(page)
+    page.get_by_role("button", name="Save").click()  # the age row without bounds is refused
+    rows = page.locator("#condition-rows .condition-row")
+    expect(rows.nth(0).get_by_role("alert")).to_have_text("give min, max or both (years)")
+    expect(rows).to_have_count(3)
+    expect(page.locator(".condition-row [role=alert]")).to_have_count(1)
+    rows.nth(0).get_by_label("From age").fill("65")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messages")).to_contain_text("Rule diabetes-metformin created")
     expect(page.locator("main")).to_contain_text("Disabled.")
+    assert Rule.objects.get().versions.get().conditions == CONDITIONS
+    expect(rows.nth(1).get_by_label("Codes")).to_have_value("44054006")  # editing shows rows
+    expect(rows.nth(2).get_by_label("Must not hold")).to_be_checked()
 
     page.get_by_role("link", name="Try against a patient").click()
     try_on(page, "MRN650002")  # 36 years old: the age condition fails, no card
