@@ -3,6 +3,7 @@ FhirRepository; the REST views are thin wrappers over the same methods, so both 
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from fhirapi.errors import (
 from fhirapi.search.subset import subset_bundle
 from fhirapi.smart.policy import FULL_ACCESS, AccessPolicy, CombinedPolicy
 from fhirapi.store import reads, writes
+from fhirapi.store.events import authored_by
 from fhirapi.store.models import ResourceVersion
 from fhirapi.store.patch import apply_fhirpath_patch, apply_json_patch
 from fhirapi.store.references import (
@@ -55,6 +57,7 @@ class Actor:
     client_id: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     policy: AccessPolicy = FULL_ACCESS
+    service_account: bool = False  # a Backend Services client: its scopes only, for no person
 
     @property
     def patient_id(self) -> str | None:
@@ -78,6 +81,17 @@ def user_actor(
     rights = import_string(settings.FHIR_USER_POLICY)(user)
     combined = rights if policy is FULL_ACCESS else CombinedPolicy(rights, policy)
     return Actor(username=user.get_username(), client_id=client_id, scopes=scopes, policy=combined)
+
+
+def _authored_write(method: Callable) -> Callable:
+    """A FhirRepository write: atomic, its change events naming the repository's actor."""
+
+    @functools.wraps(method)
+    def write(self: "FhirRepository", *args: Any, **kwargs: Any) -> Any:
+        with authored_by(self.actor), transaction.atomic():
+            return method(self, *args, **kwargs)
+
+    return write
 
 
 @dataclass
@@ -147,7 +161,7 @@ class FhirRepository:
 
     # -- writes --------------------------------------------------------------------------------
 
-    @transaction.atomic
+    @_authored_write
     def create(
         self,
         resource: dict[str, Any],
@@ -160,7 +174,7 @@ class FhirRepository:
         self.check(resource, resource_type)
         return writes.record_insert(resource, resource_id or writes.new_resource_id())
 
-    @transaction.atomic
+    @_authored_write
     def create_many(
         self, resources: list[tuple[dict[str, Any], str]], *, labels: list[Any] | None = None
     ) -> list[WriteOutcome]:
@@ -178,7 +192,7 @@ class FhirRepository:
                 raise
         return writes.records_insert_many(resources)
 
-    @transaction.atomic
+    @_authored_write
     def conditional_create(
         self, resource: dict[str, Any], *, if_none_exist: str, resource_type: str | None = None
     ) -> WriteOutcome:
@@ -194,7 +208,7 @@ class FhirRepository:
             return WriteOutcome(matches[0], changed=False)
         return writes.record_insert(resource, writes.new_resource_id())
 
-    @transaction.atomic
+    @_authored_write
     def conditional_update(
         self,
         resource_type: str,
@@ -224,7 +238,7 @@ class FhirRepository:
             return writes.record_write(resource, body_id, if_match=if_match)
         return writes.record_insert(resource, writes.new_resource_id())
 
-    @transaction.atomic
+    @_authored_write
     def conditional_delete(self, resource_type: str, query: str, *, multiple: bool = False) -> int:
         """Delete what the query matches (more than one only with `multiple`); returns the count."""
         require_resource_type(resource_type)
@@ -239,7 +253,7 @@ class FhirRepository:
             writes.record_delete(resource_type, stored.resource_id)
         return len(matches)
 
-    @transaction.atomic
+    @_authored_write
     def update(
         self,
         resource_type: str,
@@ -265,7 +279,7 @@ class FhirRepository:
         self._require_current("u", resource_type, resource_id)
         return writes.record_write(resource, resource_id, if_match=if_match)
 
-    @transaction.atomic
+    @_authored_write
     def patch(
         self,
         resource_type: str,
@@ -294,7 +308,7 @@ class FhirRepository:
             patched, resource_id, if_match=if_match, method=ResourceVersion.Method.PATCH
         )
 
-    @transaction.atomic
+    @_authored_write
     def delete(
         self, resource_type: str, resource_id: str, *, if_match: int | None = None
     ) -> WriteOutcome:
@@ -304,7 +318,7 @@ class FhirRepository:
         self._require_current("d", resource_type, resource_id)
         return writes.record_delete(resource_type, resource_id, if_match=if_match)
 
-    @transaction.atomic
+    @_authored_write
     def meta_change(
         self, resource_type: str, resource_id: str, change: Callable[[dict], dict]
     ) -> dict[str, Any]:

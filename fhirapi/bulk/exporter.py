@@ -3,15 +3,25 @@ streamed from the resource table in keyset pages (memory stays flat however larg
 Lines are PostgreSQL's own JSON text of the stored content, written as they come.
 
 Patient-level exports hold the resources in some Patient's compartment, Group-level ones those in
-the compartments of the Group's member Patients (the search index's compartment table)."""
+the compartments of the Group's member Patients (the search index's compartment table).
+
+An export holds what its requester could search (`policy`, the requester's actor's): restricted
+charts closed to them, a token's patient context and its scopes' constraints narrow the query as
+they narrow a search; a resource under a scope's constraints is checked again as a search result
+is (`AccessPolicy.sees`)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import orjson
+
 from fhirapi.bulk import records
 from fhirapi.search import registry
+from fhirapi.search.engine import visible_condition
+from fhirapi.search.sql import Sql
+from fhirapi.smart.policy import FULL_ACCESS, AccessPolicy
 
 NDJSON = "application/fhir+ndjson"
 OUTPUT_FORMATS = frozenset({NDJSON, "application/ndjson", "ndjson"})
@@ -60,6 +70,7 @@ def export_write(
     query: ExportQuery,
     directory: Path,
     *,
+    policy: AccessPolicy = FULL_ACCESS,
     on_progress: ProgressCallback | None = None,
     page_size: int = 1000,
 ) -> list[ExportFile]:
@@ -70,7 +81,7 @@ def export_write(
         name = f"{resource_type}.ndjson"
         count = 0
         with (directory / name).open("w", encoding="utf-8") as out:
-            for page in _pages(query, resource_type, page_size):
+            for page in _pages(query, resource_type, page_size, policy):
                 out.writelines(f"{text}\n" for _, text in page)
                 count += len(page)
                 if on_progress is not None and not on_progress(written + count, resource_type):
@@ -83,13 +94,33 @@ def export_write(
     return files
 
 
-def _pages(query: ExportQuery, resource_type: str, page_size: int):
-    only_ids = query.only_ids.get(resource_type)
-    common = {"since": query.since, "only_ids": only_ids, "page_size": page_size}
+def _pages(query: ExportQuery, resource_type: str, page_size: int, policy: AccessPolicy):
+    constraints = policy.search_params(resource_type, [])  # refuses a type the actor may not search
+    common = {
+        "since": query.since,
+        "only_ids": query.only_ids.get(resource_type),
+        "page_size": page_size,
+        "visible": _visible(policy, resource_type, constraints),
+    }
     if query.level == "group":
-        return records.current_json_pages(
+        pages = records.current_json_pages(
             resource_type, compartment_of=list(query.members), **common
         )
-    if query.level == "patient":
-        return records.current_json_pages(resource_type, in_any_compartment=True, **common)
-    return records.current_json_pages(resource_type, **common)
+    elif query.level == "patient":
+        pages = records.current_json_pages(resource_type, in_any_compartment=True, **common)
+    else:
+        pages = records.current_json_pages(resource_type, **common)
+    if constraints:
+        return ([row for row in page if policy.sees(orjson.loads(row[1]))] for page in pages)
+    return pages
+
+
+def _visible(policy: AccessPolicy, resource_type: str, constraints: list) -> Sql | None:
+    """The search condition of what the actor may see of the type; None: all of it."""
+    compartment = policy.search_compartment(resource_type)
+    hidden = policy.hidden_patients()
+    if not (constraints or compartment or hidden):
+        return None
+    return visible_condition(
+        resource_type, constraints, compartment_patient=compartment, hidden_patients=hidden
+    )

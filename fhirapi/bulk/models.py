@@ -34,6 +34,11 @@ class ExportJob(models.Model):
     since = models.DateTimeField(null=True, blank=True)
     members = models.JSONField(default=list, blank=True, help_text="The Group's Patient ids")
     type_filters = models.JSONField(default=dict, blank=True, help_text="type -> [queries]")
+    grant = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The requester's SMART token grant (empty: their own rights)",
+    )
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     transaction_time = models.DateTimeField()
     resources_done = models.PositiveBigIntegerField(default=0)

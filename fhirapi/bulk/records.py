@@ -8,9 +8,11 @@ from typing import Any
 
 import orjson
 from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from fhirapi.search.models import CompartmentIndex
+from fhirapi.search.sql import RECORDS, Sql
 from fhirapi.store.models import ResourceRecord
 
 Key = tuple[str, str]  # (resource type, id)
@@ -64,12 +66,17 @@ def current_json_pages(
     compartment_of: list[str] | None = None,
     in_any_compartment: bool = False,
     only_ids: set[str] | None = None,
+    visible: Sql | None = None,
     page_size: int = 2000,
 ) -> Iterator[list[tuple[str, str]]]:
     """Pages of (id, JSON text) of the current resources of a type, in id order (keyset: each
     page one indexed query, memory bounded by the page). `compartment_of`: only resources in
-    those Patients' compartments; `in_any_compartment`: only resources in some Patient's."""
+    those Patients' compartments; `in_any_compartment`: only resources in some Patient's;
+    `visible`: only the records (alias `r`) this search condition finds."""
     rows = ResourceRecord.objects.filter(resource_type=resource_type, deleted=False)
+    if visible is not None:
+        found = f"SELECT r.id FROM {RECORDS} r WHERE {visible.text}"
+        rows = rows.filter(pk__in=RawSQL(found, visible.params))
     if since is not None:
         rows = rows.filter(last_updated__gt=since)
     if compartment_of is not None:

@@ -18,6 +18,10 @@ from fhirapi.bulk.exporter import ExportQuery, ExportStopped, export_write
 from fhirapi.bulk.importer import Progress
 from fhirapi.bulk.models import ExportJob, ImportJob, JobStatus
 from fhirapi.bulk.parallel import default_workers, importer_for
+from fhirapi.errors import Forbidden
+from fhirapi.services import Actor
+from fhirapi.smart.authentication import actor_grant, granted_actor
+from fhirapi.smart.policy import AccessPolicy
 
 logger = structlog.get_logger(__name__)
 
@@ -57,11 +61,13 @@ def import_status_url(base_url: str, job: ImportJob) -> str:
 # -- export ------------------------------------------------------------------------------------
 
 
-def export_job_start(*, owner, request: ExportRequest) -> ExportJob:
-    """Record the export and queue it once the job row is committed."""
+def export_job_start(*, owner, actor: Actor, request: ExportRequest) -> ExportJob:
+    """Record the export and who asks for it (`owner`, acting as `actor`: the job runs as
+    them), and queue it once the job row is committed."""
     exports_expire()
     job = ExportJob.objects.create(
         owner=owner,
+        grant=actor_grant(actor),
         request_url=request.request_url,
         base_url=request.base_url,
         level=request.level,
@@ -85,10 +91,15 @@ def export_job_run(*, job_id: str) -> None:
     )
     if not started:
         return  # cancelled before it began, or already run
-    job = ExportJob.objects.get(pk=job_id)
+    job = ExportJob.objects.select_related("owner").get(pk=job_id)
     directory = export_directory(job)
     try:
-        files = export_write(_export_query(job), directory, on_progress=_export_progress(job_id))
+        files = export_write(
+            _export_query(job),
+            directory,
+            policy=_requester_policy(job),
+            on_progress=_export_progress(job_id),
+        )
     except ExportStopped:
         shutil.rmtree(directory, ignore_errors=True)
         return
@@ -136,6 +147,13 @@ def exports_expire(*, now: datetime | None = None) -> int:
         shutil.rmtree(export_directory(job), ignore_errors=True)
     ExportJob.objects.filter(pk__in=[job.pk for job in expired]).delete()
     return len(expired)
+
+
+def _requester_policy(job: ExportJob) -> AccessPolicy:
+    """What the requester may search now, as their kick-off request could."""
+    if not job.owner.is_active:
+        raise Forbidden(f"{job.owner.get_username()} may no longer export: the account is inactive")
+    return granted_actor(job.owner, job.grant).policy
 
 
 def _export_query(job: ExportJob) -> ExportQuery:

@@ -107,6 +107,21 @@ def find_matches(
     return [m.stored for m in page_of_matches(where, [], limit=limit)]
 
 
+def visible_condition(
+    resource_type: str,
+    params: list[tuple[str, str]],
+    *,
+    compartment_patient: str | None = None,
+    hidden_patients: tuple[str, ...] = (),
+) -> Sql:
+    """The WHERE clause (records alias `r`) of what a type search with `params` finds under an
+    actor's restrictions, as `search_bundle` applies them: for readers of whole types (export)."""
+    ensure_custom_parameters()
+    query = parse_query(resource_type, params, strict=True)
+    compartments = (compartment_patient,) if compartment_patient else ()
+    return matching(query, _scope(query, "", hidden_patients), compartments)
+
+
 def lock_query(resource_type: str, params: list[tuple[str, str]]) -> None:
     """Serialize conditional writes with the same query until the transaction ends (so two
     concurrent conditional creates cannot both find nothing and both create)."""

@@ -6,6 +6,8 @@ did not issue are left to the next authentication class (the script tokens of `i
 which act with their user's rights). A person's rights (role, restricted charts: `user_actor`)
 always apply; a Backend Services client, which acts for no person, is limited by its scopes."""
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from oauth2_provider.models import AccessToken
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -49,15 +51,43 @@ def request_actor(request: Request) -> Actor:
 def token_actor(access: AccessToken, *, user: AbstractBaseUser) -> Actor:
     """The actor of a SMART token: its scopes and patient context, within its user's rights
     (a Backend Services token, `access.user` None, acts as its client's service account)."""
-    scopes = access.scope.split()
-    context = context_of(getattr(access, "smart_context", None))
-    client_id = access.application.client_id if access.application else None
-    policy = ScopePolicy(tuple(resource_scopes(scopes)), patient_id=context.patient_id or None)
-    if access.user is None:
+    return granted_actor(
+        user,
+        {
+            "client_id": access.application.client_id if access.application else None,
+            "scopes": access.scope.split(),
+            "patient_id": context_of(getattr(access, "smart_context", None)).patient_id,
+            "service_account": access.user is None,
+        },
+    )
+
+
+def actor_grant(actor: Actor) -> dict[str, Any]:
+    """What a token granted the actor, as JSON to keep with work the actor starts and that runs
+    later (an export, a Subscription's notifications); {} for a person acting without a token."""
+    if actor.client_id is None and not actor.scopes:
+        return {}
+    return {
+        "client_id": actor.client_id,
+        "scopes": sorted(actor.scopes),
+        "patient_id": actor.patient_id or "",
+        "service_account": actor.service_account,
+    }
+
+
+def granted_actor(user: AbstractBaseUser, grant: dict[str, Any]) -> Actor:
+    """The actor `user` acts as under `grant` (`actor_grant`'s JSON): the same one again."""
+    if not grant:
+        return user_actor(user)
+    scopes = frozenset(grant["scopes"])
+    grants = tuple(resource_scopes(grant["scopes"]))
+    policy = ScopePolicy(grants, patient_id=grant["patient_id"] or None)
+    if grant["service_account"]:
         return Actor(
             username=user.get_username(),
-            client_id=client_id,
-            scopes=frozenset(scopes),
+            client_id=grant["client_id"],
+            scopes=scopes,
             policy=policy,
+            service_account=True,
         )
-    return user_actor(access.user, client_id=client_id, scopes=frozenset(scopes), policy=policy)
+    return user_actor(user, client_id=grant["client_id"], scopes=scopes, policy=policy)

@@ -47,6 +47,14 @@ class AccessPolicy:
     def require_visible(self, resource: Any) -> None:
         """Refuse unless the resource may be read or searched (a conditional's match)."""
 
+    def sees(self, resource: Any) -> bool:
+        """Whether the resource may be among the actor's search results (`require_visible`)."""
+        try:
+            self.require_visible(resource)
+        except Forbidden:
+            return False
+        return True
+
     def require_whole_type(self, resource_type: str | None) -> None:
         """Refuse an interaction over every resource of a type (or of all types when None):
         type and system history, $meta. Only unconstrained user or system scopes allow it."""

@@ -1,5 +1,6 @@
 """Reads for the authorization server. Patients and Practitioners are read from the store's
-current records (`ResourceRecord`) until search can serve these lookups."""
+current records (`ResourceRecord`) until search can serve these lookups; the patients offered to
+a user are those their FHIR policy lets them search (role, restricted charts: `user_actor`)."""
 
 import hashlib
 from dataclasses import dataclass
@@ -10,6 +11,10 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 
+from fhirapi.audit.events import REST_KINDS
+from fhirapi.audit.services import audit_record
+from fhirapi.errors import Forbidden
+from fhirapi.services import user_actor
 from fhirapi.smart.models import Launch, SmartApp
 from fhirapi.store.models import ResourceRecord
 
@@ -24,20 +29,37 @@ class PatientChoice:
 
 
 def patient_choices(*, user: AbstractBaseUser, name: str = "") -> list[PatientChoice]:
-    """Patients the user may pick at a standalone launch, optionally by (part of) a name."""
-    records = _patients().order_by("-last_updated")
+    """Patients the user may pick at a standalone launch, optionally by (part of) a name; the
+    listing is audited as a Patient search."""
+    records = _patients_for(user).order_by("-last_updated")
     if name.strip():
         records = records.annotate(names=KT("content__name")).filter(names__icontains=name.strip())
+    audit_record(
+        kind=REST_KINDS["search-type"],
+        username=user.get_username(),
+        resource_type="Patient",
+        query=f"name:contains={name.strip()}" if name.strip() else "",
+        description="SMART standalone launch: patient picker",
+    )
     return [_choice(record) for record in records[:PICKER_LIMIT]]
 
 
 def patient_choice(*, user: AbstractBaseUser, patient_id: str) -> PatientChoice | None:
-    record = _patients().filter(resource_id=patient_id).first()
+    """The patient, if the user may pick it (None too when it is hidden from them)."""
+    record = _patients_for(user).filter(resource_id=patient_id).first()
     return _choice(record) if record is not None else None
 
 
-def _patients():
-    return ResourceRecord.objects.filter(resource_type="Patient", deleted=False)
+def _patients_for(user: AbstractBaseUser):
+    """The current Patients a search by the user finds: none without the right to search
+    Patients, and none of the restricted charts closed to them."""
+    policy = user_actor(user).policy
+    try:
+        policy.require("s", "Patient")
+    except Forbidden:
+        return ResourceRecord.objects.none()
+    patients = ResourceRecord.objects.filter(resource_type="Patient", deleted=False)
+    return patients.exclude(resource_id__in=policy.hidden_patients())
 
 
 def _choice(record: ResourceRecord) -> PatientChoice:

@@ -11,13 +11,19 @@ transaction delivers three batches, in order, at its commit. Events of a block t
 back are not delivered (Django discards the batch's on_commit callback with the savepoint).
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from django.db import transaction
 
 logger = structlog.get_logger(__name__)
+
+# The actor of the FhirRepository write under way (`authored_by`), which its events name.
+_author: ContextVar[Any] = ContextVar("wintehr_change_author", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,19 @@ class ResourceChanged:
     # The Patients whose compartment the resource is in (before and after the change: a resource
     # moved to another patient concerns both charts), computed at write time.
     patient_ids: tuple[str, ...] = ()
+    # Who wrote it (a fhirapi.services.Actor), for subscribers acting for the writer later
+    # (a Subscription's owner); None for writes outside FhirRepository.
+    author: Any = field(default_factory=_author.get, compare=False)
+
+
+@contextlib.contextmanager
+def authored_by(actor: Any) -> Iterator[None]:
+    """The events of the writes inside the block name `actor` as their author."""
+    token = _author.set(actor)
+    try:
+        yield
+    finally:
+        _author.reset(token)
 
 
 Subscriber = Callable[[ResourceChanged], None]

@@ -7,7 +7,10 @@ change of a matching resource.
   endpoint or `websocket`; payload empty or JSON) and set to `active`, or to `error` with the
   reason in `Subscription.error`.
 - Matching: for each committed transaction, the active subscriptions on the changed types are
-  asked, one search each, which of the changed resources match `criteria` + `_id=<ids>`.
+  asked, one search each, which of the changed resources match `criteria` + `_id=<ids>`; only
+  those the subscription's owner may see count (`models.SubscriptionOwner`: whoever last wrote
+  it, with their token's scopes; the server's own status writes keep the owner). A payload is
+  read as the owner at delivery, and only the owner binds a websocket to it.
 - rest-hook: a Celery task (eager without REDIS_URL) POSTs an empty notification to the endpoint,
   or, with a payload, PUTs the resource to `<endpoint>/<type>/<id>` (R4), with the channel's
   header lines. A failed attempt is retried FHIR_SUBSCRIPTION_RETRIES times with exponential

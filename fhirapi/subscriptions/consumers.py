@@ -1,8 +1,9 @@
 """The R4 websocket channel: `bind <id>` → `bound <id>`, then `ping <id>` per notification.
 
 Only signed-in users (browser session, or `Authorization: Bearer <token>` of `issue_token` or a
-SMART access token) may bind; the binding is re-checked before every ping (the user still active,
-the subscription still on the websocket channel)."""
+SMART access token) may bind, to their own subscriptions (or the server's); the binding is
+re-checked before every ping (the user still active, the subscription still theirs and on the
+websocket channel). Pings follow the matches the owner may see (services.subscription_matches)."""
 
 import asyncio
 
@@ -55,4 +56,4 @@ class SubscriptionConsumer(AsyncWebsocketConsumer):
     @database_sync_to_async
     def _may_bind(self, subscription_id: str) -> bool:
         active = get_user_model().objects.filter(pk=self.user_pk, is_active=True).exists()
-        return active and bindable(subscription_id=subscription_id)
+        return active and bindable(subscription_id=subscription_id, user_id=self.user_pk)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -46,3 +47,18 @@ class PendingNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_type}/{self.resource_id}/_history/{self.version_id}"
+
+
+class SubscriptionOwner(models.Model):
+    """Who a Subscription's notifications are evaluated for: the last person or client that
+    wrote it (the server's own status changes keep the owner), with what their token granted.
+    No user: a Subscription the server itself wrote (an import). Without a row, nothing goes out."""
+
+    subscription_id = models.CharField(max_length=64, primary_key=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    grant = models.JSONField(default=dict, blank=True)  # fhirapi.smart.authentication.actor_grant
+
+    def __str__(self) -> str:
+        return f"Subscription/{self.subscription_id} of {self.owner or 'the server'}"

@@ -10,18 +10,26 @@ from urllib.parse import urlsplit
 
 import structlog
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from fhirapi.audit.events import REST_KINDS
 from fhirapi.audit.services import audit_record
 from fhirapi.errors import FhirError, ResourceGone, ResourceNotFound, VersionConflict
-from fhirapi.services import FhirRepository, user_actor
+from fhirapi.services import SYSTEM, Actor, FhirRepository, user_actor
+from fhirapi.smart.authentication import actor_grant, granted_actor
+from fhirapi.smart.policy import FULL_ACCESS
 from fhirapi.store.events import ResourceChanged
 from fhirapi.store.resource_types import is_resource_type
 from fhirapi.subscriptions.delivery import DeliveryFailed, rest_hook_send
-from fhirapi.subscriptions.models import PendingNotification, SubscriptionChannel
+from fhirapi.subscriptions.models import (
+    PendingNotification,
+    SubscriptionChannel,
+    SubscriptionOwner,
+)
 from wintehr.channel_send import group_send_all
 
 logger = structlog.get_logger(__name__)
@@ -44,7 +52,7 @@ def changes_notify(events: list[ResourceChanged]) -> None:
     """The store's batch subscriber (registered in apps.py), after commit."""
     for event in events:
         if event.resource_type == "Subscription":
-            subscription_sync(subscription_id=event.resource_id)
+            subscription_sync(subscription_id=event.resource_id, author=event.author)
     changed = [e for e in events if e.action != "delete"]
     types = {e.resource_type for e in changed}
     if not types:
@@ -58,7 +66,11 @@ def changes_notify(events: list[ResourceChanged]) -> None:
 def subscription_matches(
     *, channel: SubscriptionChannel, events: list[ResourceChanged]
 ) -> list[ResourceChanged]:
-    """The events whose resource matches the subscription's criteria (as it is now)."""
+    """The events whose resource matches the subscription's criteria (as it is now) and its
+    owner may see (role, restricted charts, their token's scopes: as their search would)."""
+    owner = subscription_owner_actor(subscription_id=channel.subscription_id)
+    if owner is None:
+        return []
     latest = {e.resource_id: e for e in events}  # the last change of each resource
     ids = list(latest)
     matched: list[ResourceChanged] = []
@@ -71,7 +83,7 @@ def subscription_matches(
         except FhirError as exc:  # the criteria parsed at activation; a registry change since?
             logger.warning("subscription criteria failed", subscription=channel.pk, error=str(exc))
             return matched
-        matched += [latest[stored.resource_id] for stored in found]
+        matched += [latest[s.resource_id] for s in found if owner.policy.sees(s.content)]
     return matched
 
 
@@ -97,15 +109,18 @@ def notification_send(*, channel: SubscriptionChannel, event: ResourceChanged) -
 # -- the channel index ---------------------------------------------------------------------------
 
 
-def subscription_sync(*, subscription_id: str) -> None:
-    """Bring the index in step with the Subscription resource: activate a requested one (a new
-    version, whose own change event indexes it), index an active or errored one, drop the rest."""
+def subscription_sync(*, subscription_id: str, author: Actor | None = None) -> None:
+    """Bring the index in step with the Subscription resource: record who wrote it (`author`,
+    its owner), activate a requested one (a new version, whose own change event indexes it),
+    index an active or errored one, drop the rest."""
     repository = FhirRepository()
     try:
         stored = repository.read("Subscription", subscription_id)
     except (ResourceNotFound, ResourceGone):
         SubscriptionChannel.objects.filter(pk=subscription_id).delete()
+        SubscriptionOwner.objects.filter(pk=subscription_id).delete()
         return
+    subscription_owner_record(subscription_id=subscription_id, author=author)
     content = stored.content
     status = content.get("status")
     if status == "requested":
@@ -137,6 +152,36 @@ def subscription_sync(*, subscription_id: str) -> None:
             "status": status,
         },
     )
+
+
+def subscription_owner_record(*, subscription_id: str, author: Actor | None) -> None:
+    """A person or client writing a Subscription owns it; the server's own writes (the status
+    it sets, imports) leave the owner as it is, and own the Subscriptions nobody else wrote."""
+    if author is None or author.policy is FULL_ACCESS:
+        SubscriptionOwner.objects.get_or_create(subscription_id=subscription_id)
+        return
+    users = get_user_model().objects
+    user = users.filter(**{users.model.USERNAME_FIELD: author.username}).first()
+    if user is None:  # no account to act as: nobody owns it, nothing is delivered
+        SubscriptionOwner.objects.filter(pk=subscription_id).delete()
+        return
+    SubscriptionOwner.objects.update_or_create(
+        subscription_id=subscription_id, defaults={"owner": user, "grant": actor_grant(author)}
+    )
+
+
+def subscription_owner_actor(*, subscription_id: str) -> Actor | None:
+    """The actor the Subscription's notifications are evaluated as: its owner, as they are
+    now (the server for its own); None when it has no owner able to act (none recorded, or the
+    owner was deactivated): then nothing is delivered."""
+    row = SubscriptionOwner.objects.select_related("owner").filter(pk=subscription_id).first()
+    if row is None:
+        return None
+    if row.owner_id is None:
+        return SYSTEM
+    if not row.owner.is_active:
+        return None
+    return granted_actor(row.owner, row.grant)
 
 
 def subscription_problem(content: dict[str, Any]) -> str | None:
@@ -200,18 +245,19 @@ def rest_hook_deliver(
     channel = SubscriptionChannel.objects.filter(pk=subscription_id).first()
     if channel is None or channel.channel_type != REST_HOOK:
         return True  # switched off or changed since: nothing to deliver
-    resource = None
-    if channel.payload:
-        try:
-            resource = FhirRepository().vread(resource_type, resource_id, version_id).content
-        except FhirError:
-            return True  # that version is gone (deleted history): nothing to send
+    owner = subscription_owner_actor(subscription_id=subscription_id)
+    if owner is None:
+        return True  # nobody to deliver for
+    try:  # as the owner, now: a chart closed to them since the match is not announced
+        resource = FhirRepository(actor=owner).vread(resource_type, resource_id, version_id)
+    except FhirError:
+        return True  # that version is gone (deleted history), or hidden from the owner
     try:
         rest_hook_send(
             endpoint=channel.endpoint,
             payload=channel.payload,
             header_lines=channel.headers,
-            resource=resource,
+            resource=resource.content if channel.payload else None,
             timeout=settings.FHIR_SUBSCRIPTION_TIMEOUT_SECONDS,
         )
     except DeliveryFailed as exc:
@@ -321,6 +367,11 @@ def subscription_switch(
     return content["status"]
 
 
-def bindable(*, subscription_id: str) -> bool:
-    """Can a websocket bind to this subscription (it exists and uses the websocket channel)?"""
-    return SubscriptionChannel.objects.filter(pk=subscription_id, channel_type=WEBSOCKET).exists()
+def bindable(*, subscription_id: str, user_id: int) -> bool:
+    """Can the user's websocket bind to this subscription: it uses the websocket channel, and
+    it is theirs (or the server's own)?"""
+    owned = Q(owner_id=user_id) | Q(owner__isnull=True)
+    return (
+        SubscriptionChannel.objects.filter(pk=subscription_id, channel_type=WEBSOCKET).exists()
+        and SubscriptionOwner.objects.filter(owned, pk=subscription_id).exists()
+    )

@@ -2,10 +2,14 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from clinical.chart_access.services import break_glass, chart_restrict
 from fhirapi.bulk import services
 from fhirapi.bulk.conditional import search_engine_available
+from fhirapi.bulk.exporter import compartment_types
 from fhirapi.bulk.models import ExportJob, JobStatus
 from fhirapi.services import FhirRepository
 from fhirapi.store.models import ResourceRecord
@@ -244,3 +248,55 @@ def test_type_filter_keeps_what_its_queries_match(
 
     output = manifest_of(client, status_url)["output"]
     assert [(o["type"], o["count"]) for o in output] == [("Patient", 1)]
+
+
+def may_export(user):
+    user.user_permissions.add(Permission.objects.get(codename="add_exportjob"))
+    return get_user_model().objects.get(pk=user.pk)  # fresh: no cached permissions
+
+
+def exported(client, status_url: str) -> dict[str, list[dict]]:
+    output = manifest_of(client, status_url)["output"]
+    return {o["type"]: lines_of(client, o["url"]) for o in output}
+
+
+def test_an_export_holds_only_the_charts_open_to_the_requester(
+    physician, nurse, administrator, loaded, django_capture_on_commit_callbacks
+):
+    patients = ResourceRecord.objects.filter(resource_type="Patient").order_by("resource_id")
+    closed, *open_ids = patients.values_list("resource_id", flat=True)
+    chart_restrict(patient_id=closed, acting_user=administrator, care_team=[nurse])
+    outside = client_for(may_export(physician))
+
+    files = exported(
+        outside, kick_off(outside, "/fhir/$export", django_capture_on_commit_callbacks)
+    )
+
+    assert [p["id"] for p in files["Patient"]] == open_ids
+    assert files["Encounter"] and files["Organization"]
+    in_charts = [r for t in compartment_types() for r in files.get(t, [])]
+    assert in_charts and not [r for r in in_charts if closed in json.dumps(r)]
+    team = client_for(may_export(nurse))
+    by_team = exported(team, kick_off(team, "/fhir/$export", django_capture_on_commit_callbacks))
+    assert closed in {p["id"] for p in by_team["Patient"]}
+    break_glass(user=physician, patient_id=closed, reason="Collapsed in clinic, team away")
+    again = exported(
+        outside, kick_off(outside, "/fhir/$export", django_capture_on_commit_callbacks)
+    )
+    assert closed in {p["id"] for p in again["Patient"]}
+
+
+def test_an_export_of_a_requester_who_was_deactivated_fails(
+    physician, loaded, django_capture_on_commit_callbacks
+):
+    client = client_for(may_export(physician))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.fhir("GET", "/fhir/$export", **ASYNC)
+    assert response.status_code == 202
+    type(physician).objects.filter(pk=physician.pk).update(is_active=False)
+
+    for callback in queued:
+        callback()
+
+    job = ExportJob.objects.get()
+    assert job.status == JobStatus.FAILED and "inactive" in job.error

@@ -1,9 +1,14 @@
 """Every FHIR interaction is held to the token's scopes: the permission letter, the resource type,
 the patient's compartment for patient-context tokens, and v2 search constraints."""
 
+import json
+
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from fhirapi.bulk.exporter import NDJSON
 from fhirapi.smart.services import launch_create
 from tests.fhirapi.conftest import observation
 from tests.fhirapi.smart.conftest import fhir
@@ -234,3 +239,61 @@ def test_script_tokens_keep_their_users_full_rights(clinician, charts):
 def test_an_unknown_bearer_token_is_unauthorized(charts):
     response = fhir("GET", f"/fhir/Patient/{charts[0].patient_id}", "not-a-token")
     assert response.status_code == 401
+
+
+def token_export(token: str, path: str, capture) -> dict[str, list[dict]]:
+    """Kick off a Bulk Data export with the token; the files' resources by type."""
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    with capture(execute=True):
+        kicked = client.get(path, HTTP_PREFER="respond-async")
+    assert kicked.status_code == 202, kicked.content
+    manifest = client.get(kicked["Content-Location"]).json()
+    files = {}
+    for output in manifest["output"]:
+        body = b"".join(client.get(output["url"], HTTP_ACCEPT=NDJSON).streaming_content)
+        files[output["type"]] = [json.loads(line) for line in body.splitlines()]
+    return files
+
+
+@pytest.fixture
+def exporting(clinician, settings, tmp_path):
+    settings.FHIR_EXPORT_DIR = tmp_path
+    clinician.user_permissions.add(Permission.objects.get(codename="add_exportjob"))
+
+
+def test_a_patient_token_exports_its_patient_only(
+    exporting, patient_token, charts, django_capture_on_commit_callbacks
+):
+    mine, _ = charts
+    token = patient_token("launch patient/*.rs")
+
+    files = token_export(token, "/fhir/Patient/$export", django_capture_on_commit_callbacks)
+
+    assert [p["id"] for p in files["Patient"]] == [mine.patient_id]
+    assert {o["id"] for o in files["Observation"]} == {mine.observation_id, mine.vitals_id}
+    filtered = token_export(
+        token,
+        "/fhir/Patient/$export?_type=Observation&_typeFilter=Observation%3Fstatus%3Dfinal",
+        django_capture_on_commit_callbacks,
+    )
+    assert {o["id"] for o in filtered["Observation"]} == {mine.observation_id, mine.vitals_id}
+
+
+def test_an_export_keeps_to_the_scopes_constraints(
+    exporting, patient_token, charts, django_capture_on_commit_callbacks
+):
+    mine, _ = charts
+    token = patient_token(
+        "launch patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/"
+        "observation-category|laboratory"
+    )
+
+    files = token_export(
+        token, "/fhir/Patient/$export?_type=Observation", django_capture_on_commit_callbacks
+    )
+
+    assert [o["id"] for o in files["Observation"]] == [mine.observation_id]
+    everything = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(
+        "/fhir/Patient/$export", HTTP_PREFER="respond-async"
+    )
+    assert everything.status_code == 403

@@ -4,6 +4,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from clinical.chart_access.services import break_glass, chart_restrict
+from fhirapi.audit.models import AuditRecord
 from tests.fhirapi.smart.conftest import fhir, page_fields, redirect_params
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +44,34 @@ def test_the_picker_finds_patients_by_name(flow, charts):
     links = page_fields(html).links
     assert len(links) == 1 and other.patient_id in links[0]
     assert mine.family not in html
+
+
+def test_the_picker_hides_a_restricted_chart_outside_its_care_team(
+    flow, charts, administrator, physician, clinician
+):
+    open_chart, closed = charts
+    chart_restrict(patient_id=closed.patient_id, acting_user=administrator, care_team=[physician])
+
+    html = flow.browser.get(flow.authorize_url(SCOPE)).content.decode()
+
+    (link,) = page_fields(html).links
+    assert open_chart.patient_id in link and closed.family not in html
+    assert AuditRecord.objects.filter(username=clinician.username, resource_type="Patient").exists()
+    break_glass(user=clinician, patient_id=closed.patient_id, reason="Unconscious in the ED now")
+    assert closed.family in flow.browser.get(flow.authorize_url(SCOPE)).content.decode()
+
+
+def test_a_forged_choice_of_a_restricted_chart_is_refused(flow, charts, administrator, physician):
+    open_chart, closed = charts
+    chart_restrict(patient_id=closed.patient_id, acting_user=administrator, care_team=[physician])
+
+    asked = flow.browser.get(flow.authorize_url(SCOPE, patient=closed.patient_id))
+    assert redirect_params(asked)["error"] == "invalid_request"
+    consent = flow.browser.get(flow.authorize_url(SCOPE, patient=open_chart.patient_id))
+    fields = {**page_fields(consent.content.decode()).fields, "allow": "Authorize"}
+    forged = flow.browser.post("/auth/authorize", {**fields, "patient": closed.patient_id})
+    assert redirect_params(forged)["error"] == "invalid_request"
+    assert "code" not in redirect_params(forged)
 
 
 def test_patient_scopes_alone_also_ask_for_a_patient(flow, charts):

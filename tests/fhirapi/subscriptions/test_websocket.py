@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.contrib.auth.models import AnonymousUser
 
-from fhirapi.services import FhirRepository
+from fhirapi.services import FhirRepository, user_actor
 from fhirapi.subscriptions.consumers import SubscriptionConsumer
 from tests.fhirapi.subscriptions.conftest import committed
 from tests.websocket_client import WebsocketCommunicator
@@ -23,7 +23,7 @@ def in_memory_layer(settings, monkeypatch):
     channel_layers.backends.clear()
 
 
-def websocket_subscription(criteria: str = "Patient?family=Socket") -> str:
+def websocket_subscription(criteria: str = "Patient?family=Socket", *, owner=None) -> str:
     resource = {
         "resourceType": "Subscription",
         "status": "requested",
@@ -31,7 +31,8 @@ def websocket_subscription(criteria: str = "Patient?family=Socket") -> str:
         "criteria": criteria,
         "channel": {"type": "websocket"},
     }
-    return committed(FhirRepository().create, resource).stored.resource_id
+    repository = FhirRepository(actor=user_actor(owner)) if owner else FhirRepository()
+    return committed(repository.create, resource).stored.resource_id
 
 
 def socket(user) -> WebsocketCommunicator:
@@ -81,3 +82,18 @@ def test_anonymous_clients_are_refused():
         assert await client.connect() == (False, 4401)
 
     async_to_sync(scenario)()
+
+
+def test_a_user_s_subscription_binds_to_that_user_only(fhir_user, administrator):
+    subscription_id = websocket_subscription(owner=administrator)
+
+    async def bind(user) -> str:
+        client = socket(user)
+        await client.connect()
+        await client.send_to(f"bind {subscription_id}")
+        answer = await client.receive_from()
+        await client.disconnect()
+        return answer
+
+    assert async_to_sync(bind)(fhir_user) == f"error {subscription_id} cannot be bound"
+    assert async_to_sync(bind)(administrator) == f"bound {subscription_id}"
