@@ -32,7 +32,7 @@ def embedded_database_settings(data_dir: Path) -> dict:
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "wintehr.postgres",
         "NAME": DATABASE_NAME,
         "USER": "postgres",
         "PASSWORD": "",

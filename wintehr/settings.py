@@ -33,7 +33,7 @@ WINTEHR_DATA_DIR = envpath("WINTEHR_DATA_DIR", BASE_DIR / "var")
 DATABASE_URL = envurl("DATABASE_URL", schemes={"postgres", "postgresql", "pgsql"})
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
-    DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+    DATABASES["default"]["ENGINE"] = "wintehr.postgres"  # wintehr/postgres/base.py
 else:
     DATABASES = {"default": embedded_database_settings(WINTEHR_DATA_DIR)}
 DATABASES["default"]["CONN_MAX_AGE"] = envint("DATABASE_CONN_MAX_AGE", 600, minimum=0)
@@ -489,7 +489,7 @@ for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
         raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS: expected postgres:// URLs: {_url!r}")
     DATABASES[f"replica{_number}"] = {
         **dj_database_url.parse(_url),
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "wintehr.postgres",
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"},
