@@ -41,5 +41,5 @@ class ExternalCdsServiceAdmin(admin.ModelAdmin):
 
 @admin.register(CardFeedback)
 class CardFeedbackAdmin(admin.ModelAdmin):
-    list_display = ["service_id", "card_uuid", "outcome", "rule", "outcome_timestamp"]
-    list_filter = ["outcome", "service_id"]
+    list_display = ["service_id", "provider", "card_uuid", "outcome", "rule", "outcome_timestamp"]
+    list_filter = ["outcome", "service_id", "provider"]

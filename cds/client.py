@@ -31,7 +31,7 @@ from cds.data_sources import (
     run_query,
 )
 from cds.execution import execute
-from cds.feedback import FeedbackItem, feedback_record
+from cds.feedback import FeedbackItem, cards_record_shown, feedback_record
 from cds.hooks import accepted_hooks, context_errors, normalized_context
 from cds.models import ExternalCdsService
 from cds.prefetch import render_template, token_values
@@ -104,7 +104,7 @@ def call_hooks(
     results = [r for s in _services(hook) for r in _call_own(s, request, source)]
     done, late = wait(pending, timeout=max(0.0, deadline - time.monotonic()))
     for future in done:
-        results += _external_results(pending[future], future)
+        results += _external_results(pending[future], future, request)
     for future in late:
         ext = pending[future]
         logger.warning("CDS service %s timed out after %.1fs", ext.url, budget)
@@ -178,7 +178,7 @@ def _call_external(ext: _External, body: dict[str, Any], budget: float) -> Any:
     return response.json()
 
 
-def _external_results(ext: _External, future: Future) -> list[CardResult]:
+def _external_results(ext: _External, future: Future, request: CdsRequest) -> list[CardResult]:
     title = ext.entry.get("title") or ext.entry["id"]
     try:
         data = future.result()
@@ -195,6 +195,10 @@ def _external_results(ext: _External, future: Future) -> list[CardResult]:
             results.append(_failure(ext, "malformed card: " + "; ".join(errors)))
         else:
             results.append(CardResult(ext.entry["id"], title, ext.provider.base_url, card=card))
+    shown = [r.card for r in results if r.card]
+    cards_record_shown(
+        provider=ext.provider, service_id=ext.entry["id"], request=request, cards=shown
+    )
     return results
 
 
@@ -250,8 +254,9 @@ def send_feedback(
     override_reason: dict[str, Any] | None = None,
     user_comment: str = "",
 ) -> bool:
-    """Tell the card's service what the user did (accepted / overridden). Returns whether the
-    feedback was delivered; a card without a uuid gets none (as the spec says)."""
+    """Tell the card's service what the user did (accepted / overridden), and keep a copy of
+    what is sent to an external one. Returns whether the feedback was delivered; a card without
+    a uuid gets none (as the spec says)."""
     card_uuid = (result.card or {}).get("uuid")
     if not card_uuid:
         return False
@@ -266,6 +271,11 @@ def send_feedback(
     if not result.external:
         feedback_record(service_id=result.service_id, items=[item], client=None, user=user)
         return True
+    provider = ExternalCdsService.objects.filter(base_url=result.origin).first()
+    if provider is not None:  # kept here too, for the service performance page
+        feedback_record(
+            service_id=result.service_id, items=[item], client=None, user=user, provider=provider
+        )
     return _post_feedback(result, item)
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from cds.cards import Card
 from cds.fhir_values import parse_datetime
-from cds.models import CardFeedback, CdsClient, IssuedCard, Rule
+from cds.models import CardFeedback, CdsClient, ExternalCdsService, IssuedCard, Rule
 from cds.request import CdsRequest, CdsRequestError
 
 OUTCOMES = ("accepted", "overridden")
@@ -89,19 +89,17 @@ def feedback_record(
     items: list[FeedbackItem],
     client: CdsClient | None,
     user: AbstractBaseUser | None = None,
+    provider: ExternalCdsService | None = None,
 ) -> list[CardFeedback]:
     """Store feedback (from a CDS client, or from our workspace's `user`), linked to the issued
-    card and its rule where we know them."""
-    issued = {
-        str(card.uuid): card
-        for card in IssuedCard.objects.select_related("rule_version").filter(
-            uuid__in=[i.card for i in items if _is_uuid(i.card)]
-        )
-    }
-    rule = _rule_of(service_id)
+    card and its rule where we know them; with `provider`, feedback our workspace sent to that
+    external provider's service."""
+    issued = {} if provider else _issued_cards(items)
+    rule = None if provider else _rule_of(service_id)
     return CardFeedback.objects.bulk_create(
         CardFeedback(
             service_id=service_id,
+            provider=provider,
             card_uuid=item.card,
             card=issued.get(item.card),
             rule=_card_rule(issued.get(item.card)) or rule,
@@ -135,6 +133,31 @@ def cards_record_issued(
     )
 
 
+def cards_record_shown(
+    *, provider: ExternalCdsService, service_id: str, request: CdsRequest, cards: list[dict]
+) -> None:
+    """External cards shown in the workspace, counted as issued by their provider's service."""
+    IssuedCard.objects.bulk_create(
+        IssuedCard(
+            uuid=uuid.uuid4(),
+            service_id=service_id,
+            provider=provider,
+            hook=request.hook,
+            hook_instance=request.hook_instance,
+            patient_id=request.patient_id or "",
+            summary=card["summary"][:200],
+            indicator=card["indicator"],
+        )
+        for card in cards
+    )
+
+
+def acceptance_rate(*, accepted: int, overridden: int) -> float | None:
+    """Accepted cards over cards with feedback (accepted or overridden); None without any."""
+    answered = accepted + overridden
+    return accepted / answered if answered else None
+
+
 def feedback_accepted_for(service_id: str) -> bool:
     """Feedback is taken for built-in services and for every rule, even one disabled since."""
     from cds.services import BUILT_IN
@@ -146,6 +169,15 @@ def _rule_of(service_id: str) -> Rule | None:
     if not service_id.startswith("rule-"):
         return None
     return Rule.objects.filter(slug=service_id.removeprefix("rule-")).first()
+
+
+def _issued_cards(items: list[FeedbackItem]) -> dict[str, IssuedCard]:
+    return {
+        str(card.uuid): card
+        for card in IssuedCard.objects.select_related("rule_version").filter(
+            uuid__in=[i.card for i in items if _is_uuid(i.card)]
+        )
+    }
 
 
 def _card_rule(card: IssuedCard | None) -> Rule | None:

@@ -3,11 +3,15 @@ from django.db import models
 
 
 class IssuedCard(models.Model):
-    """A card one of our services returned: who issued it, for which hook call, which rule
-    version; feedback on the card's uuid finds its service and rule through it."""
+    """A card one of our services returned (who issued it, for which hook call, which rule
+    version; feedback on the card's uuid finds its service and rule through it), or a card of an
+    external `provider` shown in the workspace (its own uuid is not unique: ours is made up)."""
 
     uuid = models.UUIDField(primary_key=True)
     service_id = models.CharField(max_length=200, db_index=True)
+    provider = models.ForeignKey(
+        "cds.ExternalCdsService", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     rule_version = models.ForeignKey(
         "cds.RuleVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="cards"
     )
@@ -23,7 +27,8 @@ class IssuedCard(models.Model):
 
 
 class CardFeedback(models.Model):
-    """One feedback item a CDS client sent for one of our cards (CDS Hooks feedback endpoint)."""
+    """One feedback item a CDS client sent for one of our cards (CDS Hooks feedback endpoint),
+    or that our workspace sent to an external `provider`'s service (kept here as well)."""
 
     class Outcome(models.TextChoices):
         ACCEPTED = "accepted"
@@ -37,6 +42,9 @@ class CardFeedback(models.Model):
     rule = models.ForeignKey(
         "cds.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
     )
+    provider = models.ForeignKey(
+        "cds.ExternalCdsService", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     accepted_suggestions = models.JSONField(default=list, blank=True)
     override_reason = models.JSONField(null=True, blank=True, help_text="The reason Coding")
@@ -48,7 +56,7 @@ class CardFeedback(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
 
+from cds.feedback import acceptance_rate
 from cds.medications.knowledge import allergy_classes, drug_classes
 from cds.models import CardFeedback, IssuedCard, Rule, RuleVersion
 from cds.rules.engine import latest_versions
@@ -25,9 +26,7 @@ class RuleSummary:
 
     @property
     def acceptance_rate(self) -> float | None:
-        """Accepted cards over cards with feedback (accepted or overridden); None without any."""
-        answered = self.accepted + self.overridden
-        return self.accepted / answered if answered else None
+        return acceptance_rate(accepted=self.accepted, overridden=self.overridden)
 
 
 def rule_summaries() -> list[RuleSummary]:

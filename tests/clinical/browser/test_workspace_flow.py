@@ -1,6 +1,8 @@
 """The clinician's day in a real browser: sign in, find the patient, open the chart, record
 vitals and see the trend change, order a drug that interacts with warfarin and see the alert
-before signing, write and sign a note, acknowledge a result; the back button works."""
+while composing (overridden there) and before signing, write and sign a note, acknowledge a
+result; the back button works; an administrator then sees both overrides on the CDS service
+performance page."""
 
 import re
 
@@ -30,7 +32,7 @@ def sign_in(page, user) -> None:
     page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
 
 
-def test_clinician_workflow(page, physician, chart_data):
+def test_clinician_workflow(page, physician, administrator, chart_data):
     patient_id = chart_data["patient"]
     sign_in(page, physician)
     page.goto("/")
@@ -70,6 +72,11 @@ def test_clinician_workflow(page, physician, chart_data):
     with page.expect_response(re.compile(r"/orders/select/$")):  # a new call on each change
         page.get_by_label("Frequency").select_option(label="twice daily")
     expect(composing).to_contain_text("Interaction (major)")
+    composing.locator("summary", has_text="Override").click()  # overridden while composing
+    composing.get_by_label("Reason").select_option("already-tolerated")
+    composing.get_by_role("button", name="Override").click()
+    expect(page.locator("#order-select-cards")).to_contain_text("Overridden: Interaction (major)")
+    expect(composing).to_have_count(0)
     page.get_by_role("button", name="Save draft and review").first.click()
     card = page.locator(".cds-card.indicator-warning")
     expect(card).to_contain_text("Interaction (major): Aspirin 81 MG Oral Tablet + Warfarin")
@@ -116,6 +123,17 @@ def test_clinician_workflow(page, physician, chart_data):
     expect(page).to_have_url(re.compile(rf"/chart/{patient_id}/notes/"))
     expect(page.locator("nav.tabs a[aria-current='page']")).to_have_text("Notes")
     assert not [e for e in page.js_errors if "Content Security Policy" in e or "htmx" in e.lower()]
+
+    # both overrides (while composing, at signing) on the administrator's performance page
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, administrator)
+    page.get_by_role("link", name="Administration").click()
+    page.get_by_role("link", name="CDS service performance").click()
+    row = page.locator("#service-performance tbody tr", has_text="medication-safety")
+    expect(row.locator("td").nth(3)).to_have_text("2")  # overridden
+    expect(row.locator("td").nth(4)).to_have_text("0%")  # acceptance rate
+    expect(row.locator("td").nth(5)).to_contain_text("Benefit outweighs risk (1)")
+    expect(row.locator("td").nth(5)).to_contain_text("Patient already tolerates this therapy (1)")
 
 
 def test_summary_cards_and_keyboard_navigation(page, physician, chart_data):
