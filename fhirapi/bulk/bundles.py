@@ -28,12 +28,18 @@ WRITES = ("POST", "PUT")
 def bundle_resources(bundle: dict[str, Any], resolver: ReferenceResolver) -> list[dict[str, Any]]:
     if bundle.get("type") not in UNPACKED:
         return [with_id(bundle, bundle.get("id"))]
+    entries = [
+        (entry, _entry_resource(entry, index))
+        for index, entry in enumerate(bundle.get("entry") or [])
+    ]
+    resolver.lock_queries(
+        (resource["resourceType"], query)
+        for entry, resource in entries
+        if (query := _condition(entry))
+    )
     identities: dict[str, str] = {}
     planned: list[dict[str, Any]] = []
-    for index, entry in enumerate(bundle.get("entry") or []):
-        resource = _entry_resource(entry, index)
-        if resource is None:
-            continue
+    for entry, resource in entries:
         resource_id, write = _entry_target(entry, resource, resolver)
         full_url = entry.get("fullUrl")
         if full_url:
@@ -47,7 +53,7 @@ def with_id(resource: dict[str, Any], resource_id: str | None) -> dict[str, Any]
     return {**resource, "id": resource_id or new_resource_id()}
 
 
-def _entry_resource(entry: Any, index: int) -> dict[str, Any] | None:
+def _entry_resource(entry: Any, index: int) -> dict[str, Any]:
     where = f"Bundle.entry[{index}]"
     if not isinstance(entry, dict):
         raise BadRequest(f"{where} is not an object")
@@ -64,27 +70,31 @@ def _entry_resource(entry: Any, index: int) -> dict[str, Any] | None:
     return resource
 
 
+def _condition(entry: dict[str, Any]) -> str | None:
+    """The query of a conditional PUT, or of a POST's ifNoneExist."""
+    request = entry.get("request") or {}
+    if str(request.get("method", "")).upper() == "PUT":
+        return str(request.get("url", "")).partition("?")[2] or None
+    return request.get("ifNoneExist") or None
+
+
 def _entry_target(
     entry: dict[str, Any], resource: dict[str, Any], resolver: ReferenceResolver
 ) -> tuple[str, bool]:
     """The id the entry's resource has, and whether to write it (False: ifNoneExist matched)."""
     request = entry.get("request") or {}
-    resource_type = resource["resourceType"]
-    url = str(request.get("url", ""))
-    if str(request.get("method", "")).upper() == "PUT":
-        path, _, query = url.partition("?")
-        if not query:
-            resource_id = urlsplit(path).path.strip("/").rpartition("/")[2]
-            if not ID_PATTERN.fullmatch(resource_id):
-                raise BadRequest(f"PUT {url}: no valid resource id in the URL")
-            return resource_id, True
-        matches = resolver.matching_ids_locked(resource_type, query)
+    put = str(request.get("method", "")).upper() == "PUT"
+    query = _condition(entry)
+    if query:
+        matches = resolver.matching_ids(resource["resourceType"], query)  # locked up front
         if len(matches) == 1:
-            return matches[0], True
-    elif request.get("ifNoneExist"):
-        matches = resolver.matching_ids_locked(resource_type, request["ifNoneExist"])
-        if len(matches) == 1:
-            return matches[0], False
+            return matches[0], put
+    elif put:
+        url = str(request.get("url", ""))
+        resource_id = urlsplit(url).path.strip("/").rpartition("/")[2]
+        if not ID_PATTERN.fullmatch(resource_id):
+            raise BadRequest(f"PUT {url}: no valid resource id in the URL")
+        return resource_id, True
     return _derived_id(entry.get("fullUrl") or "", resource), True
 
 

@@ -6,6 +6,7 @@ then `identifier=[system|]value` queries are answered with a JSONB containment q
 resource table (records.ids_with_identifier), and other queries are refused."""
 
 import importlib
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -59,15 +60,22 @@ class ReferenceResolver:
             self.resolved[reference] = f"{resource_type}/{ids[0]}"
         return self.resolved[reference]
 
-    def matching_ids_locked(self, resource_type: str, query: str) -> list[str]:
-        """matching_ids for a conditional write (ifNoneExist, conditional PUT): the query is
-        locked until the transaction ends, as the store locks it (search.engine.lock_query), so
-        two concurrent imports of the same condition cannot both find nothing and both create."""
-        if search_engine_available():
-            from fhirapi.search.engine import lock_query
+    def lock_queries(self, conditions: Iterable[tuple[str, str]]) -> None:
+        """Lock the (type, query) conditions of conditional writes (ifNoneExist, conditional
+        PUT) until the transaction ends, as the store locks one (search.engine.lock_query), so
+        that two concurrent imports of the same condition cannot both find nothing and both
+        create. All of a Bundle's are taken here, sorted: two Bundles naming the same conditions
+        in different orders then lock them in the same order, and do not deadlock."""
+        if not search_engine_available():
+            return
+        from fhirapi.search.engine import lock_query
 
-            lock_query(resource_type, parse_qsl(query, keep_blank_values=True))
-        return self.matching_ids(resource_type, query)
+        parsed = {
+            (resource_type, tuple(sorted(parse_qsl(query, keep_blank_values=True))))
+            for resource_type, query in conditions
+        }
+        for resource_type, params in sorted(parsed):
+            lock_query(resource_type, list(params))
 
     def matching_ids(self, resource_type: str, query: str) -> list[str]:
         if search_engine_available():

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,12 @@ from django.db import DatabaseError, transaction
 from fhirapi.bulk.bundles import bundle_resources, with_id
 from fhirapi.bulk.conditional import ReferenceResolver
 from fhirapi.bulk.sources import ArchiveLimits, ArchiveRefused, ImportItem, ItemKind, import_sources
-from fhirapi.bulk.writer import WriteCounts, last_of_each, resources_upsert_retrying
+from fhirapi.bulk.writer import (
+    WriteCounts,
+    last_of_each,
+    resources_upsert_retrying,
+    transaction_retrying,
+)
 from fhirapi.errors import FhirError
 from fhirapi.services import FhirRepository
 from fhirapi.store.writes import ID_PATTERN
@@ -237,7 +243,9 @@ class Importer:
         while pending:
             try:
                 resources = [line.resource for line in pending]
-                counts = resources_upsert_retrying(self.repository, resources)
+                counts = transaction_retrying(
+                    partial(resources_upsert_retrying, self.repository, resources)
+                )
             except FhirError as exc:
                 label = getattr(exc, "label", None)
                 if not isinstance(label, int):
@@ -257,7 +265,18 @@ class Importer:
     # -- JSON: a Bundle or one resource ---------------------------------------------------------
 
     def import_json(self, body: bytes, result: FileResult) -> None:
-        """Import a Bundle (whole or not at all) or a single resource."""
+        """Import a Bundle (whole or not at all) or a single resource. A transaction aborted
+        to break a deadlock is run again from the bytes: the first run rewrote references in
+        place, to what its conditional entries matched then."""
+        try:
+            counts = transaction_retrying(partial(self._json_transaction, body))
+        except DatabaseError as exc:
+            raise _Abandon(str(exc).splitlines()[0]) from None
+        result.counts.add(counts)
+        self.progress.resources += counts.total
+        self.on_progress(self.progress)
+
+    def _json_transaction(self, body: bytes) -> WriteCounts:
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
@@ -265,10 +284,7 @@ class Importer:
         if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
             raise _Abandon("not a FHIR resource or Bundle")
         with transaction.atomic():  # conditional entries' locks (bundles.py) held to the end
-            counts = self._json_write(document)
-        result.counts.add(counts)
-        self.progress.resources += counts.total
-        self.on_progress(self.progress)
+            return self._json_write(document)
 
     def _json_write(self, document: dict[str, Any]) -> WriteCounts:
         try:
@@ -284,8 +300,6 @@ class Importer:
             label = getattr(exc, "label", None)
             where = f"{_describe(resources[label])}: " if isinstance(label, int) else ""
             raise _Abandon(f"{where}{_message(exc)}") from None
-        except DatabaseError as exc:
-            raise _Abandon(str(exc).splitlines()[0]) from None
 
 
 def run_guarded(result: FileResult, work: Callable[[], None]) -> None:

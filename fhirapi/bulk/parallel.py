@@ -13,14 +13,21 @@ Load order is kept: each file that sources.py loads first (Synthea's hospital an
 Bundles, Organization, Location, Practitioner... NDJSON files) is finished before the next file
 starts, so conditional references to them resolve the same as in a serial import; the other files
 are imported side by side. Concurrent writes stay safe: a conditional Bundle entry locks its query
-as the store does (ReferenceResolver.matching_ids_locked), and two workers creating the same
-resource meet on the unique key, the second then updating it (writer.resources_upsert_retrying).
+as the store does (ReferenceResolver.lock_queries), and two workers creating the same resource
+meet on the unique key, the second then updating it (writer.resources_upsert_retrying). Locks are
+taken in one order (a Bundle's conditions sorted, resources by key); a transaction PostgreSQL
+aborts all the same to break a deadlock (with another writer) is run again
+(writer.transaction_retrying). Workers die with the parent, even one killed outright.
 Unlike a serial import, one id given twice (in two files, or two chunks of one NDJSON file) may
 end with either content (the serial import keeps the last). Inside an open database transaction
 (workers could not see what it wrote) or in a daemon process, the import stays serial.
 """
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -36,6 +43,7 @@ from fhirapi.bulk.sources import ImportItem, ItemKind
 from wintehr.celery import app as celery_app
 
 TASKS_PER_WORKER = 3  # handed out ahead, so that no worker waits for the parent
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 Task = tuple[str, ItemKind, int, Any]  # (file name, kind, first line number, bytes or lines)
 
@@ -74,7 +82,7 @@ class ParallelImporter(Importer):
             self.workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_worker_start,
-            initargs=(self.chunk_size,),
+            initargs=(self.chunk_size, os.getpid()),
         )
         try:
             runs = {index: self._hand_out(pool, items[index]) for index in _hand_out_order(items)}
@@ -142,9 +150,21 @@ def _tasks(item: ImportItem, stream: BinaryIO, chunk_size: int) -> Iterator[tupl
         yield (item.name, item.kind, first, lines), sum(map(len, lines))
 
 
-def _worker_start(chunk_size: int) -> None:
+def _worker_start(chunk_size: int, parent: int) -> None:
     global _worker
+    _die_with_parent(parent)
     _worker = Importer(chunk_size=chunk_size)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive its parent: a parent killed outright (the OOM killer, a killed
+    Celery worker) cannot stop it, and it would wait on the task queue for ever. Linux kills it
+    when the thread that forked it ends (the one running import_items, until the pool is shut
+    down); a parent that ended before that was asked has already left the worker to another."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _worker_task(name: str, kind: ItemKind, first: int, data: Any) -> FileResult:

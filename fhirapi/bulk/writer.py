@@ -3,16 +3,26 @@ insert (FhirRepository.create_many), changed ones are updated (a new version), a
 content equals the current version's (meta.versionId and meta.lastUpdated aside) are left alone,
 so importing the same data twice writes nothing the second time."""
 
+import logging
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from psycopg.errors import DeadlockDetected, SerializationFailure
 
 from fhirapi.bulk import records
 from fhirapi.errors import FhirError
 from fhirapi.services import FhirRepository
 
 SERVER_META = ("versionId", "lastUpdated")
+TRANSACTION_ATTEMPTS = 3  # of a transaction PostgreSQL aborted to break a deadlock
+RETRIED = (DeadlockDetected, SerializationFailure)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -42,7 +52,7 @@ def comparable(resource: dict[str, Any]) -> dict[str, Any]:
 
 def last_of_each(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One resource per (type, id): the last one wins, as it would written in order."""
-    latest = {(r["resourceType"], r["id"]): r for r in resources}
+    latest = {_key(r): r for r in resources}
     return list(latest.values())
 
 
@@ -56,8 +66,10 @@ def resources_upsert(repository: FhirRepository, resources: list[dict[str, Any]]
     new: list[tuple[dict[str, Any], str]] = []
     new_labels: list[int] = []
     changed: list[int] = []
-    for index, resource in enumerate(resources):
-        key = (resource["resourceType"], resource["id"])
+    # Written in key order: two imports writing the same resources lock their rows in one order.
+    for index in sorted(range(len(resources)), key=lambda i: _key(resources[i])):
+        resource = resources[index]
+        key = _key(resource)
         if key not in current:
             new.append((resource, resource["id"]))
             new_labels.append(index)
@@ -89,6 +101,31 @@ def resources_upsert_retrying(
         return resources_upsert(repository, resources)
     except IntegrityError:
         return resources_upsert(repository, resources)
+
+
+def transaction_retrying(work: Callable[[], T]) -> T:
+    """work(), a whole transaction, run again (up to TRANSACTION_ATTEMPTS times, after a short
+    random pause) when PostgreSQL aborted it to break a deadlock with a concurrent writer (or a
+    serialization failure). Inside an open transaction it runs once: that one is aborted too."""
+    attempt = 1
+    while True:
+        try:
+            return work()
+        except OperationalError as exc:
+            if not isinstance(exc.__cause__, RETRIED) or connection.in_atomic_block:
+                raise
+            reason = str(exc).splitlines()[0]
+            if attempt == TRANSACTION_ATTEMPTS:
+                raise OperationalError(f"{reason}, on each of {attempt} attempts") from exc
+            logger.warning(
+                "transaction aborted (%s), attempt %d: running it again", reason, attempt
+            )
+            time.sleep(random.uniform(0.05, 0.2) * attempt)  # out of step with the other writer
+            attempt += 1
+
+
+def _key(resource: dict[str, Any]) -> tuple[str, str]:
+    return resource["resourceType"], resource["id"]
 
 
 def _commit_without_waiting_for_disk() -> None:

@@ -2,16 +2,22 @@
 The workers have their own database connections, so these tests commit (transactional_db)."""
 
 import json
+import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from io import StringIO
 from pathlib import Path
 
+import psutil
 import pytest
 from django.core.management import CommandError, call_command
 
 from fhirapi.bulk.importer import FileResult, Importer
 from fhirapi.bulk.models import ImportJob, JobStatus
-from fhirapi.bulk.parallel import ParallelImporter
+from fhirapi.bulk.parallel import ParallelImporter, _worker_start
 from fhirapi.bulk.services import import_job_run
 from fhirapi.store.models import ResourceRecord, ResourceVersion
 from tests.fhirapi.bulk.conftest import (
@@ -188,3 +194,75 @@ def test_a_parallel_import_after_the_status_page_pinged_the_workers_completes(
 
     assert all(result.ok for result in results)
     assert ResourceRecord.objects.count() == NDJSON_RESOURCES
+
+
+BUSY_IMPORT = """
+import os, sys, time
+from pathlib import Path
+
+import django
+
+django.setup()
+from fhirapi.bulk.importer import Importer
+from fhirapi.bulk.parallel import ParallelImporter
+
+
+def busy(self, body, result):
+    with open(sys.argv[1], "a") as out:
+        out.write(f"{os.getpid()}\\n")
+    time.sleep(60)
+
+
+Importer.import_json = busy  # the forked workers inherit it
+ParallelImporter(workers=2).import_paths([Path(name) for name in sys.argv[2:]])
+"""
+
+
+def running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE  # reaped or not, it is done
+    except psutil.NoSuchProcess:
+        return False
+
+
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_the_workers_of_an_import_killed_outright_end_with_it(tmp_path: Path):
+    paths = [tmp_path / f"bundle{n}.json" for n in range(4)]
+    for path in paths:
+        path.write_text('{"resourceType": "Patient"}')
+    pids = tmp_path / "pids"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "wintehr.settings"}
+    command = [sys.executable, "-c", BUSY_IMPORT, str(pids), *map(str, paths)]
+    parent = subprocess.Popen(command, env=env)
+    workers: list[int] = []
+    try:
+        assert wait_until(lambda: pids.exists() and len(pids.read_text().split()) == 2, 60)
+        workers = [int(pid) for pid in pids.read_text().split()]
+        assert all(psutil.Process(pid).ppid() == parent.pid for pid in workers)
+
+        parent.kill()  # SIGKILL: no clean-up of its own
+        parent.wait()
+
+        assert wait_until(lambda: not any(map(running, workers)), 5)
+    finally:
+        parent.kill()
+        for pid in filter(running, workers):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("parent_alive", [True, False])
+def test_a_worker_whose_parent_ended_before_it_started_ends(parent_alive: bool):
+    parent = os.getpid() if parent_alive else os.getppid()  # os.getppid(): not the one forking
+    worker = multiprocessing.get_context("fork").Process(target=_worker_start, args=(10, parent))
+    worker.start()
+    worker.join(30)
+
+    assert worker.exitcode == (0 if parent_alive else -signal.SIGKILL)
