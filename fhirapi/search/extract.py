@@ -53,29 +53,37 @@ class _Composite:
 
     param: SearchParam
     resource_type: str
-    compiled: dict[tuple[int, str], Evaluate] = field(default_factory=dict)
+    # element type -> per component: (its code, its compiled expression, its row writer)
+    components: dict[str, tuple[tuple[str, Evaluate, RowWriter], ...]] = field(default_factory=dict)
 
     def write(self, resource: dict[str, Any], nodes: Nodes, out: list[CompositeRow]) -> None:
         for element, element_type in nodes:
-            parts = [
-                self.component_rows(index, resource, element, element_type)
-                for index in range(len(self.param.components))
-            ]
+            parts: list[list[Row]] = []
+            for code, evaluate, writer in self.components_for(element_type):
+                rows: list[Row] = []
+                writer(code, evaluate(resource, element), rows)
+                parts.append(rows)
             if all(parts):
                 code = self.param.code
                 out.extend(CompositeRow(code, combo) for combo in itertools.product(*parts))
 
-    def component_rows(self, index: int, resource: dict, element: Any, element_type: str) -> list:
-        """The rows of component `index` for one element the composite's expression selected."""
-        component = self.param.components[index]
-        evaluate = self.compiled.get((index, element_type))
-        if evaluate is None:
-            compiled = compile_expression(component.expression, self.resource_type, element_type)
-            evaluate = self.compiled[(index, element_type)] = compiled.evaluate
-        rows: list[Row] = []
-        writer = _WRITERS[component.type][1]  # type: ignore[index]
-        writer(component.code, evaluate(resource, element), rows)  # type: ignore[arg-type]
-        return rows
+    def components_for(self, element_type: str) -> tuple[tuple[str, Evaluate, RowWriter], ...]:
+        """The components, compiled for an element of `element_type` the expression selected."""
+        components = self.components.get(element_type)
+        if components is None:
+            components = self.components[element_type] = tuple(
+                (
+                    component.code,
+                    compile_expression(
+                        component.expression,  # type: ignore[arg-type]
+                        self.resource_type,
+                        element_type,
+                    ).evaluate,
+                    _WRITERS[component.type][1],  # type: ignore[index]
+                )
+                for component in self.param.components
+            )
+        return components
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 one COPY per table however many resources (the bulk path of transactions), and the removal of a
 resource's rows when it is updated or deleted. Table layout: `fhirapi.search.models`."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -117,6 +117,19 @@ _TABLES: dict[type, _Table] = {
     ),
     UriRow: _Table(UriIndex._meta.db_table, ("value",), lambda r: (cut(r.value),)),
 }
+# The IndexValues lists of plain rows and their tables, in the order positions are counted.
+_PLAIN_TABLES = tuple(
+    (name, _TABLES[row_class])
+    for name, row_class in (
+        ("strings", StringRow),
+        ("tokens", TokenRow),
+        ("dates", DateRow),
+        ("numbers", NumberRow),
+        ("quantities", QuantityRow),
+        ("references", ReferenceRow),
+        ("uris", UriRow),
+    )
+)
 _COMPARTMENT_TABLE = CompartmentIndex._meta.db_table
 _TEXT_TABLE = TextIndex._meta.db_table
 ALL_TABLES = (*(t.name for t in _TABLES.values()), _COMPARTMENT_TABLE, _TEXT_TABLE)
@@ -132,12 +145,18 @@ class _Batch:
         values = index_values(resource)
         resource_type = values.resource_type
         positions: dict[str, int] = {}
-        for row in _plain_rows(values):
-            if row.param in NOT_INDEXED:
+        for list_name, table in _PLAIN_TABLES:  # one loop per table: this runs for every row
+            rows = getattr(values, list_name)
+            if not rows:
                 continue
-            position = positions.get(row.param, 0)
-            positions[row.param] = position + 1
-            self._add_row(record_id, resource_type, row.param, position, row)
+            out, make = self.rows[table.name], table.values
+            for row in rows:
+                param = row.param
+                if param in NOT_INDEXED:
+                    continue
+                position = positions.get(param, 0)
+                positions[param] = position + 1
+                out.append((record_id, resource_type, param, position, *make(row)))
         for position, composite in enumerate(values.composites):
             for part_index, part in enumerate(composite.parts):
                 param = f"{composite.param}${part_index}"
@@ -166,16 +185,6 @@ class _Batch:
         for name, rows in self.rows.items():
             if rows:
                 copy_rows(name, columns[name], rows)
-
-
-def _plain_rows(values: IndexValues) -> Iterable[Row]:
-    yield from values.strings
-    yield from values.tokens
-    yield from values.dates
-    yield from values.numbers
-    yield from values.quantities
-    yield from values.references
-    yield from values.uris
 
 
 def index_values(resource: dict[str, Any]) -> IndexValues:

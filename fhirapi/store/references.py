@@ -11,12 +11,13 @@ expect a resource that has passed validate_resource.
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
+from functools import cache
 from typing import Any
 
 from fhirapi.errors import Issue
 from fhirapi.store.resource_types import RESOURCE_TYPES
-from fhirapi.store.validation import Kind, TypeRules, structure
+from fhirapi.store.validation import Kind, structure
 
 ID = r"[A-Za-z0-9\-.]{1,64}"
 RESOURCE_PATH = re.compile(rf"(?P<type>[A-Za-z]+)/(?P<id>{ID})(/_history/(?P<version>{ID}))?")
@@ -151,69 +152,80 @@ class FoundReference:
     scope: dict[str, Any]  # the resource whose `contained` a "#id" points into
 
 
-def reference_elements(resource: dict[str, Any]) -> Iterator[FoundReference]:
+def reference_elements(resource: dict[str, Any]) -> list[FoundReference]:
     """Every Reference element with a string `reference`, in document order."""
     resource_type = resource.get("resourceType")
     if not isinstance(resource_type, str) or resource_type not in RESOURCE_TYPES:
         raise ValueError(f"Not a resource: resourceType {resource_type!r}")
-    rules = structure()
-    yield from walk(resource, rules[resource_type], resource_type, resource, rules)
+    found: list[FoundReference] = []
+    walk(resource, resource_type, resource_type, resource, found)
+    return found
+
+
+class _Step(Enum):
+    COMPLEX = 1
+    REFERENCE = 2  # a complex element of type Reference
+    RESOURCE = 3
+    EXTENSIONS = 4  # `_name`: the id and extensions of element `name`
+
+
+@cache
+def _steps(type_name: str) -> dict[str, tuple[_Step, str]]:
+    """The elements of a type that can hold a Reference, with their types: every element but
+    the primitives (most of the elements a walk meets, each then passed over in one look-up)."""
+    steps: dict[str, tuple[_Step, str]] = {}
+    elements = structure()[type_name].elements
+    for name in elements:
+        if f"_{name}" not in elements:
+            steps[f"_{name}"] = (_Step.EXTENSIONS, "Element")
+    for name, rule in elements.items():
+        if rule.kind is Kind.RESOURCE:
+            steps[name] = (_Step.RESOURCE, "")
+        elif rule.kind is Kind.COMPLEX:
+            reference = rule.type_code == "Reference"
+            steps[name] = (_Step.REFERENCE if reference else _Step.COMPLEX, rule.type_code)
+    return steps
 
 
 def walk(
     value: dict[str, Any],
-    type_rules: TypeRules,
+    type_name: str,
     location: str,
     scope: dict[str, Any],
-    rules: dict[str, TypeRules],
-) -> Iterator[FoundReference]:
+    found: list[FoundReference],
+) -> None:
+    """Append the Reference elements in `value` (an element of type `type_name`) to `found`."""
+    steps = _steps(type_name)
     for name, child in value.items():
-        rule = type_rules.elements.get(name)
-        if rule is None:
-            yield from walk_primitive_extensions(name, child, type_rules, location, scope, rules)
-        elif rule.kind is Kind.RESOURCE:
+        step = steps.get(name)
+        if step is None:
+            continue
+        kind, child_type = step
+        if kind is _Step.EXTENSIONS:
+            for child_location, item in items(child, f"{location}.{name[1:]}"):
+                walk(item, child_type, child_location, scope, found)
+        elif kind is _Step.RESOURCE:
             for child_location, item in items(child, f"{location}.{name}"):
-                child_scope = scope if name == "contained" else item
-                yield from walk_resource(item, child_location, child_scope, rules)
-        elif rule.kind is Kind.COMPLEX:
-            child_rules = rules[rule.type_code]
+                resource_type = item.get("resourceType")
+                if isinstance(resource_type, str) and resource_type in RESOURCE_TYPES:
+                    child_scope = scope if name == "contained" else item
+                    walk(item, resource_type, child_location, child_scope, found)
+        else:
             for child_location, item in items(child, f"{location}.{name}"):
-                if rule.type_code == "Reference" and isinstance(item.get("reference"), str):
-                    yield FoundReference(child_location, item, scope)
-                yield from walk(item, child_rules, child_location, scope, rules)
+                if kind is _Step.REFERENCE and isinstance(item.get("reference"), str):
+                    found.append(FoundReference(child_location, item, scope))
+                walk(item, child_type, child_location, scope, found)
 
 
-def walk_resource(
-    value: dict[str, Any], location: str, scope: dict[str, Any], rules: dict[str, TypeRules]
-) -> Iterator[FoundReference]:
-    resource_type = value.get("resourceType")
-    if isinstance(resource_type, str) and resource_type in RESOURCE_TYPES:
-        yield from walk(value, rules[resource_type], location, scope, rules)
-
-
-def walk_primitive_extensions(
-    name: Any,
-    value: Any,
-    type_rules: TypeRules,
-    location: str,
-    scope: dict[str, Any],
-    rules: dict[str, TypeRules],
-) -> Iterator[FoundReference]:
-    """`_name` holds the extensions of primitive `name`; they may carry a valueReference."""
-    if not (isinstance(name, str) and name.startswith("_") and name[1:] in type_rules.elements):
-        return
-    for child_location, item in items(value, f"{location}.{name[1:]}"):
-        yield from walk(item, rules["Element"], child_location, scope, rules)
-
-
-def items(value: Any, location: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def items(value: Any, location: str) -> list[tuple[str, dict[str, Any]]]:
     """The objects of an element, single or repeating, with their locations."""
     if isinstance(value, dict):
-        yield location, value
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, dict):
-                yield f"{location}[{index}]", item
+        return [(location, value)]
+    if isinstance(value, list):
+        return [
+            (f"{location}[{i}]", item) for i, item in enumerate(value) if isinstance(item, dict)
+        ]
+    return []
 
 
 # ---------------------------------------------------------------------------------------------

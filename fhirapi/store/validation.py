@@ -318,15 +318,22 @@ class Walker:
             self.report("value", "An element must have a value or children (ele-1)", location)
             return
         rules = self.rules[type_name]
+        elements = rules.elements
         choices_seen: dict[str, str] = {}
-        for name, item in value.items():
-            rule = rules.elements.get(name)
+        for name, item in value.items():  # the hottest loop of validation: kept to few calls
+            rule = elements.get(name)
             if rule is None:
                 self.unlisted_element(value, name, item, rules, location, is_resource)
                 continue
             if rule.choice:
                 self.check_one_choice(choices_seen, rule.choice, name, location)
-            self.element(value, name, item, rule, location)
+            if rule.repeats:
+                self.repeating_element(value, name, item, rule, location)
+            elif isinstance(item, list):
+                diagnostics = "Expected a single value, not an array"
+                self.report("structure", diagnostics, f"{location}.{name}")
+            else:
+                self.item(name, None, item, rule, location)
         if rules.required or rules.required_choices:
             self.check_required(value, rules, location)
         if type_name == "Extension":
@@ -356,17 +363,6 @@ class Walker:
             diagnostics = f"Only one of {group}[x] is allowed, got {seen[group]} and {name}"
             self.report("structure", diagnostics, f"{location}.{name}")
         seen[group] = name
-
-    def element(
-        self, parent: dict[str, Any], name: str, value: Any, rule: ElementRule, location: str
-    ) -> None:
-        if rule.repeats:
-            self.repeating_element(parent, name, value, rule, location)
-        elif isinstance(value, list):
-            diagnostics = "Expected a single value, not an array"
-            self.report("structure", diagnostics, f"{location}.{name}")
-        else:
-            self.item(name, None, value, rule, location)
 
     def repeating_element(
         self, parent: dict[str, Any], name: str, value: Any, rule: ElementRule, location: str

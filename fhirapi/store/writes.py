@@ -32,12 +32,10 @@ def stamp(resource: dict[str, Any], resource_id: str, version_id: int, now: date
         for k, v in (resource.get("meta") or {}).items()
         if k not in ("versionId", "lastUpdated")
     }
-    stamped = {
-        "resourceType": resource["resourceType"],
-        "id": resource_id,
-        "meta": {"versionId": str(version_id), "lastUpdated": format_instant(now), **meta},
-    }
-    stamped.update((k, v) for k, v in resource.items() if k not in ("resourceType", "id", "meta"))
+    # The first three keys keep their places when `resource` (merged in C) holds them too.
+    stamped = {"resourceType": resource["resourceType"], "id": None, "meta": None, **resource}
+    stamped["id"] = resource_id
+    stamped["meta"] = {"versionId": str(version_id), "lastUpdated": format_instant(now), **meta}
     return stamped
 
 
@@ -93,9 +91,9 @@ def records_insert_many(resources: list[tuple[dict[str, Any], str]]) -> list[Wri
         )
         for resource, resource_id in resources
     ]
-    texts = records_copy(records)
+    records_copy(records)
     index_records(records)
-    record_versions_copy(records, texts, method=ResourceVersion.Method.CREATE)
+    record_versions_copy(records, method=ResourceVersion.Method.CREATE)
     for record in records:
         patients = resource_patient_ids(record.content)
         announce_on_commit(
