@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -21,19 +22,28 @@ DELETED = None  # the content of a tombstone
 
 def current_contents(keys: Iterable[Key]) -> dict[Key, dict[str, Any] | None]:
     """The current content of each (type, id) the store knows; None for a deleted one."""
-    by_type: dict[str, list[str]] = {}
+    types, ids = [], []
     for resource_type, resource_id in keys:
-        by_type.setdefault(resource_type, []).append(resource_id)
-    found: dict[Key, dict[str, Any] | None] = {}
-    for resource_type, ids in by_type.items():
-        rows = (
-            ResourceRecord.objects.filter(resource_type=resource_type, resource_id__in=ids)
-            .annotate(text=Cast("content", TextField()))
-            .values_list("resource_id", "deleted", "text")
-        )
-        for resource_id, deleted, text in rows:  # orjson parses the text ~4x faster than json
-            found[(resource_type, resource_id)] = DELETED if deleted else orjson.loads(text)
-    return found
+        types.append(resource_type)
+        ids.append(resource_id)
+    if not types:
+        return {}
+    # One query for a whole Bundle or chunk: the keys joined to the table on its unique index.
+    with connection.cursor() as cursor:
+        cursor.execute(_CURRENT_CONTENTS, [types, ids])
+        rows = cursor.fetchall()
+    return {  # orjson parses the text ~4x faster than json
+        (resource_type, resource_id): DELETED if deleted else orjson.loads(text)
+        for resource_type, resource_id, deleted, text in rows
+    }
+
+
+_CURRENT_CONTENTS = (
+    "SELECT r.resource_type, r.resource_id, r.deleted, r.content"
+    " FROM unnest(%s::text[], %s::text[]) AS k(resource_type, resource_id)"
+    f" JOIN {ResourceRecord._meta.db_table} r"
+    " ON r.resource_type = k.resource_type AND r.resource_id = k.resource_id"
+)
 
 
 def ids_with_identifier(resource_type: str, system: str | None, value: str) -> list[str]:
