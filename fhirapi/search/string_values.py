@@ -13,13 +13,17 @@ _ADDRESS_PARTS = ("line", "city", "district", "state", "country", "postalCode", 
 PARTS_BY_TYPE = {"HumanName": _NAME_PARTS, "Address": _ADDRESS_PARTS}
 
 
-@lru_cache(maxsize=65536)
-def normalize(text: str) -> str:
+def normalize_text(text: str) -> str:
     """Lower case with accents and other combining marks removed ("Ångström" -> "angstrom")."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+# Values repeat (codes, names, cities): cached. A resource's whole text (text_values.words) is
+# new at each write, so it goes to normalize_text, or the cache would hold 65,536 of them.
+normalize = lru_cache(maxsize=65536)(normalize_text)
 
 
 def string_rows(param: str, nodes: list[tuple[Any, str]], out: list[StringRow]) -> None:

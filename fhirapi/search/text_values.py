@@ -6,7 +6,7 @@ import html
 import re
 from typing import Any
 
-from fhirapi.search.string_values import normalize
+from fhirapi.search.string_values import normalize_text
 
 _WORD = re.compile(r"\w+")
 _TAG = re.compile(r"<[^>]*>")
@@ -20,7 +20,7 @@ _SKIPPED_KEYS = frozenset(
 
 def words(text: str) -> list[str]:
     """The searchable words of `text`: normalized, in order, duplicates kept."""
-    return [w for w in _WORD.findall(normalize(text)) if len(w) <= MAX_WORD_LENGTH]
+    return [w for w in _WORD.findall(normalize_text(text)) if len(w) <= MAX_WORD_LENGTH]
 
 
 def narrative_text(resource: dict[str, Any]) -> str:
@@ -36,13 +36,21 @@ def content_text(resource: dict[str, Any]) -> str:
 
 
 def _collect(value: Any, parts: list[str]) -> None:
+    # Strings are appended here rather than in a call of their own: most values are strings.
     if value.__class__ is dict:
         for key, item in value.items():
-            if key not in _SKIPPED_KEYS:
+            if key in _SKIPPED_KEYS:
+                continue
+            if item.__class__ is str:
+                parts.append(item)
+            else:
                 _collect(item, parts)
     elif value.__class__ is list:
         for item in value:
-            _collect(item, parts)
+            if item.__class__ is str:
+                parts.append(item)
+            else:
+                _collect(item, parts)
     elif value.__class__ is str:
         parts.append(value)
 
@@ -50,4 +58,5 @@ def _collect(value: Any, parts: list[str]) -> None:
 def tsvector_literal(text: str) -> str:
     """The distinct words of `text` as a tsvector literal (`'word' 'other'`)."""
     distinct = list(dict.fromkeys(words(text)))[:MAX_WORDS]
-    return " ".join(f"'{w}'" for w in distinct)  # \w+ words hold no quote or backslash
+    # \w+ words hold no quote or backslash
+    return "'" + "' '".join(distinct) + "'" if distinct else ""
