@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from fhirapi.search.index_rows import DateRow
+from fhirapi.search.value_cache import VALUE_CACHE_SIZE
 
 OPEN_START = datetime.min.replace(tzinfo=UTC)
 OPEN_END = datetime.max.replace(tzinfo=UTC)
@@ -22,7 +23,7 @@ _DATE_KINDS = frozenset({"date", "dateTime", "instant", "System.String", "?"})
 DateRange = tuple[datetime, datetime, str]  # low, high, precision
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def date_range(text: str) -> DateRange | None:
     """The range a FHIR date, dateTime or instant string covers; None if it is not one."""
     try:

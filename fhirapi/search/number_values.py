@@ -13,12 +13,13 @@ from typing import Any
 
 from fhirapi.search.index_rows import NumberRow, QuantityRow
 from fhirapi.search.ucum_units import UCUM_SYSTEM, canonical_unit
+from fhirapi.search.value_cache import VALUE_CACHE_SIZE
 
 NumberRange = tuple[Decimal, Decimal, Decimal]  # value, low, high
 CURRENCY_SYSTEM = "urn:iso:std:iso:4217"
 
 
-@lru_cache(maxsize=65536, typed=True)
+@lru_cache(maxsize=VALUE_CACHE_SIZE, typed=True)
 def _cached_range(value: int | float | str) -> NumberRange:
     number = Decimal(repr(value)) if value.__class__ is float else Decimal(value)
     exponent = number.as_tuple().exponent

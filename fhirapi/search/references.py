@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from fhirapi.search.registry import resource_types
+from fhirapi.search.value_cache import VALUE_CACHE_SIZE
 
 # R4's reference pattern (references.html), with the optional base URL of an absolute reference.
 _REFERENCE = re.compile(
@@ -31,7 +32,7 @@ class ParsedReference:
     contained: bool = False
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=VALUE_CACHE_SIZE)
 def parse_reference(text: str) -> ParsedReference:
     if text.startswith("#"):
         return ParsedReference(id=text[1:] or None, contained=True)

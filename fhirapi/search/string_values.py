@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from fhirapi.search.index_rows import StringRow
+from fhirapi.search.value_cache import VALUE_CACHE_SIZE
 
 _NAME_PARTS = ("family", "given", "prefix", "suffix", "text")
 _ADDRESS_PARTS = ("line", "city", "district", "state", "country", "postalCode", "text")
@@ -23,7 +24,7 @@ def normalize_text(text: str) -> str:
 
 # Values repeat (codes, names, cities): cached. A resource's whole text (text_values.words) is
 # new at each write, so it goes to normalize_text, or the cache would hold 65,536 of them.
-normalize = lru_cache(maxsize=65536)(normalize_text)
+normalize = lru_cache(maxsize=VALUE_CACHE_SIZE)(normalize_text)
 
 
 def string_rows(param: str, nodes: list[tuple[Any, str]], out: list[StringRow]) -> None:
