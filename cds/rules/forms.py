@@ -1,7 +1,7 @@
-"""The rule editing form: the card as fields, its suggestion as JSON (the conditions are rows of
-cds.rules.condition_forms); every error from the rule checks is shown on the field it concerns."""
+"""The rule editing form: the card as fields (the conditions are rows of
+cds.rules.condition_forms, the suggestion is built in cds.rules.suggestion_forms); every error from
+the rule checks is shown on the field it concerns."""
 
-import json
 from typing import Any
 
 from django import forms
@@ -21,12 +21,6 @@ class RuleForm(forms.Form):
     indicator = forms.ChoiceField(choices=[(i, i) for i in INDICATORS])
     summary = forms.CharField(max_length=SUMMARY_MAX)
     detail = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    suggestion = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}),
-        required=False,
-        help_text='Optional JSON: {"label": "...", "actions": [{"type": "create", "description": '
-        '"...", "resource": {...}}]}; strings may use {{context.patientId}}.',
-    )
     link_label = forms.CharField(max_length=200, required=False)
     link_url = forms.CharField(max_length=500, required=False)
     link_type = forms.ChoiceField(choices=[(t, t) for t in LINK_TYPES], initial="absolute")
@@ -35,10 +29,6 @@ class RuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["slug"]
-
-    def clean_suggestion(self) -> dict[str, Any] | None:
-        text = self.cleaned_data["suggestion"].strip()
-        return _json(text) if text else None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -50,13 +40,13 @@ class RuleForm(forms.Form):
             raise forms.ValidationError(exc.errors) from None
         return cleaned
 
-    def card_template(self) -> dict[str, Any]:
+    def card_template(self, suggestion: dict[str, Any] | None = None) -> dict[str, Any]:
         data = self.cleaned_data
         card: dict[str, Any] = {"indicator": data["indicator"], "summary": data["summary"]}
         if data.get("detail"):
             card["detail"] = data["detail"]
-        if data.get("suggestion"):
-            card["suggestion"] = data["suggestion"]
+        if suggestion:
+            card["suggestion"] = suggestion
         if data.get("link_url"):
             card["link"] = {
                 "label": data.get("link_label") or data["link_url"],
@@ -65,14 +55,16 @@ class RuleForm(forms.Form):
             }
         return card
 
-    def content(self, *, conditions: list[dict[str, Any]]) -> RuleContent:
+    def content(
+        self, *, conditions: list[dict[str, Any]], suggestion: dict[str, Any] | None
+    ) -> RuleContent:
         data = self.cleaned_data
         return RuleContent(
             title=data["title"],
             description=data["description"],
             hook=data["hook"],
             conditions=conditions,
-            card=self.card_template(),
+            card=self.card_template(suggestion),
         )
 
 
@@ -86,7 +78,6 @@ def initial_from_version(version: RuleVersion) -> dict[str, Any]:
         "indicator": card.get("indicator"),
         "summary": card.get("summary"),
         "detail": card.get("detail", ""),
-        "suggestion": json.dumps(card["suggestion"], indent=2) if card.get("suggestion") else "",
         "link_label": link.get("label", ""),
         "link_url": link.get("url", ""),
         "link_type": link.get("type", "absolute"),
@@ -100,10 +91,3 @@ class TryForm(forms.Form):
         help_text="The patient's medical record number (or their FHIR id)",
         error_messages={"invalid": "Letters, digits, '-' and '.' only."},
     )
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise forms.ValidationError(f"not valid JSON: {exc}") from None

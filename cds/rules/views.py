@@ -18,6 +18,7 @@ from cds.rules.services import (
     rule_try_on_patient,
     rule_update,
 )
+from cds.rules.suggestion_forms import suggestion_form, suggestion_redrawn
 from clinical.fhir.display import human_name
 from fhirapi.errors import FhirError
 
@@ -43,17 +44,22 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 def rule_new(request: HttpRequest) -> HttpResponse:
     form = RuleForm(request.POST or None)
     conditions = condition_formset(request.POST or None)
-    if request.method == "POST" and all([form.is_valid(), conditions.is_valid()]):
+    suggestion = suggestion_form(request.POST or None)
+    if request.method == "POST" and all(
+        [form.is_valid(), conditions.is_valid(), suggestion.is_valid()]
+    ):
         if selectors.rule_by_slug(form.cleaned_data["slug"]):
             form.add_error("slug", "a rule with this slug exists")
         else:
-            content = form.content(conditions=conditions.conditions())
+            content = form.content(
+                conditions=conditions.conditions(), suggestion=suggestion.suggestion()
+            )
             rule = rule_create(
                 slug=form.cleaned_data["slug"], content=content, acting_user=request.user
             )
             messages.success(request, f"Rule {rule.slug} created (disabled until you enable it).")
             return redirect("cds-rule-edit", slug=rule.slug)
-    context = {"form": form, "conditions": conditions, "rule": None}
+    context = {"form": form, "conditions": conditions, "suggestion": suggestion, "rule": None}
     return render(request, "cds/rules/form.html", context)
 
 
@@ -65,13 +71,24 @@ def rule_edit(request: HttpRequest, slug: str) -> HttpResponse:
     latest = selectors.rule_latest_version(rule)
     form = RuleForm(request.POST or None, initial=initial_from_version(latest), editing=True)
     conditions = condition_formset(request.POST or None, conditions=latest.conditions)
-    if request.method == "POST" and all([form.is_valid(), conditions.is_valid()]):
-        content = form.content(conditions=conditions.conditions())
+    suggestion = suggestion_form(request.POST or None, stored=latest.card.get("suggestion"))
+    if request.method == "POST" and all(
+        [form.is_valid(), conditions.is_valid(), suggestion.is_valid()]
+    ):
+        content = form.content(
+            conditions=conditions.conditions(), suggestion=suggestion.suggestion()
+        )
         version = rule_update(rule=rule, content=content, acting_user=request.user)
         messages.success(request, f"Saved as version {version.number}.")
         return redirect("cds-rule-edit", slug=rule.slug)
     versions = rule.versions.select_related("created_by")
-    context = {"form": form, "conditions": conditions, "rule": rule, "versions": versions}
+    context = {
+        "form": form,
+        "conditions": conditions,
+        "suggestion": suggestion,
+        "rule": rule,
+        "versions": versions,
+    }
     return render(request, "cds/rules/form.html", context)
 
 
@@ -87,6 +104,18 @@ def condition_row(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return HttpResponseBadRequest("no such condition row")
     return render(request, "cds/rules/_condition_row.html", {"row": row, "total": total})
+
+
+@login_required
+@permission_required(MANAGE, raise_exception=True)
+@require_GET
+def suggestion_fields(request: HttpRequest) -> HttpResponse:
+    """The suggestion builder (HTMX) redrawn for its chosen kind; for a rule whose stored
+    suggestion the builder cannot show, keeping it stays a choice."""
+    rule = selectors.rule_by_slug(request.GET.get("rule", ""))
+    stored = selectors.rule_latest_version(rule).card.get("suggestion") if rule else None
+    suggestion = suggestion_redrawn(request.GET, stored=stored)
+    return render(request, "cds/rules/_suggestion.html", {"suggestion": suggestion, "rule": rule})
 
 
 @login_required

@@ -201,6 +201,8 @@ def test_page_shows_rates_and_reasons_for_the_chosen_period(administrator, signe
     month = browser.get("/cds/performance/").content.decode()  # 30 days unless asked
     assert '<a href="?days=30" aria-current="page">' in month
     assert "50%" in month and "Benefit outweighs risk (1)" in month
+    assert '<table class="data" id="service-performance">' in month
+    assert '<td class="num">50%</td>' in month  # counts and rates right-aligned
     week = browser.get("/cds/performance/?days=7").content.decode()
     assert '<a href="?days=7" aria-current="page">' in week
     assert "0%" in week and "50%" not in week

@@ -1,5 +1,3 @@
-import json
-
 import pytest
 
 from cds.models import CardFeedback, Rule
@@ -19,15 +17,12 @@ ROWS = [
     {"kind": "medication-class", "drug_class": "nsaids"},
     {"kind": "lab", "lab_code": "33914-3", "operator": "<", "value": "60", "max_age_days": "365"},
 ]
-SUGGESTION = {
-    "label": "Stop the NSAID",
-    "actions": [
-        {
-            "type": "delete",
-            "description": "Stop the NSAID",
-            "resourceId": "MedicationRequest/{{context.patientId}}",
-        }
-    ],
+SUGGESTION = {  # the builder's fields: order a basic metabolic panel
+    "suggestion-kind": "service-request",
+    "suggestion-category": "laboratory",
+    "suggestion-system": "http://loinc.org",
+    "suggestion-code": "51990-0",
+    "suggestion-display": "Basic metabolic panel",
 }
 
 
@@ -40,7 +35,7 @@ def form(rows: list[dict[str, str]] = ROWS, **overrides) -> dict:
         "indicator": "warning",
         "summary": "NSAID with CKD and eGFR below 60: consider stopping",
         "detail": "NSAIDs worsen renal function in **CKD**.",
-        "suggestion": json.dumps(SUGGESTION),
+        **SUGGESTION,
         "link_label": "KDIGO guideline",
         "link_url": "https://kdigo.org/guidelines/ckd-evaluation-and-management/",
         "link_type": "absolute",
@@ -79,9 +74,10 @@ def test_invalid_rules_are_refused_with_clear_errors(browser):
     assert "Select a valid choice. ~ is not one of the available choices." in first
     assert "give min, max or both (years)" in second
     assert "at most 140 characters" in text
-    page = browser.post("/cds/rules/new/", form([], suggestion="[{"))
+    page = browser.post("/cds/rules/new/", form([], **{"suggestion-code": "BMP"}))
     text = page.content.decode()
-    assert "not valid JSON" in text and "A rule needs at least one condition" in text
+    assert "A LOINC code looks like 4548-4." in text
+    assert "A rule needs at least one condition" in text
     assert not Rule.objects.exists()
 
 
@@ -115,10 +111,9 @@ def test_define_try_enable_call_and_feedback(browser, editor, chart, repository,
     )
     body["prefetch"] = {key: _prefetch(repository, chart, key) for key in entry["prefetch"]}
     (card,) = post_json(client, "/cds-services/rule-ckd-nsaid", body).json()["cards"]
-    assert (
-        card["suggestions"][0]["actions"][0]["resourceId"]
-        == f"MedicationRequest/{chart.patient_id}"
-    )
+    (action,) = card["suggestions"][0]["actions"]
+    assert card["suggestions"][0]["label"] == "Order Basic metabolic panel"
+    assert action["resource"]["subject"] == {"reference": f"Patient/{chart.patient_id}"}
     assert card["links"][0]["type"] == "absolute"
 
     feedback = {

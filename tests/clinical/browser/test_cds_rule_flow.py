@@ -1,15 +1,18 @@
 """A decision-support rule defined, tried and switched on entirely through the UI: an
 administrator builds its conditions row by row (adding, choosing kinds, removing one; a mistake is
-shown on its row), tries it on two patients (one matches, one does not, and the page says which
-conditions held), enables it; discovery then lists it, and its card shows on the matching
-patient's chart for a physician."""
+shown on its row), builds the card's suggestion (propose metformin), tries it on two patients (one
+matches, one does not, and the page says which conditions held), enables it; discovery then lists
+it, its card shows on the matching patient's chart for a physician, and accepting its suggestion
+drafts the metformin order."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from cds.fhir_values import RXNORM
 from cds.models import Rule
+from fhirapi.services import FhirRepository
 from tests.clinical import fhir_factories as f
 from tests.clinical.browser.test_workspace_flow import sign_in
 
@@ -21,6 +24,8 @@ CONDITIONS = [
     {"type": "condition", "codes": ["http://snomed.info/sct|44054006"]},
     {"type": "medication", "codes": ["6809"], "negate": True},
 ]
+METFORMIN = "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet"
+DOSAGE = "500 mg by mouth once daily with dinner"
 
 
 @pytest.fixture
@@ -42,6 +47,11 @@ def fill_rule(page) -> None:
     page.get_by_label("Detail", exact=True).fill("First-line therapy unless eGFR < 30.")
 
 
+def settled(page) -> None:
+    """HTMX binds swapped-in controls once settled: a select changed before then sends nothing."""
+    expect(page.locator(".htmx-added")).to_have_count(0)
+
+
 def build_conditions(page) -> None:
     """Age (left without bounds: a mistake), a SNOMED condition, a lab row removed again, and
     metformin that must not be taken."""
@@ -53,6 +63,7 @@ def build_conditions(page) -> None:
     for count, kind in enumerate(kinds, start=2):
         page.get_by_role("button", name="Add condition").click()
         expect(rows).to_have_count(count)
+        settled(page)
         rows.last.get_by_label("Kind").select_option(label=kind)
     expect(rows).to_have_count(4)
     condition = rows.nth(1)
@@ -64,6 +75,19 @@ def build_conditions(page) -> None:
     medication = rows.nth(2)
     medication.get_by_label("Codes").fill("6809")
     medication.get_by_label("Must not hold").check()
+
+
+def build_suggestion(page) -> None:
+    """Order a test first (its fields appear), then change to proposing metformin."""
+    builder = page.locator("#suggestion-builder")
+    builder.get_by_label("Suggestion", exact=True).select_option(label="Order a test or procedure")
+    expect(builder.get_by_label("Category")).to_be_visible()
+    settled(page)
+    builder.get_by_label("Suggestion", exact=True).select_option(label="Propose a medication")
+    expect(builder.get_by_label("Category")).to_have_count(0)
+    builder.get_by_label("RxNorm code").fill("860975")
+    builder.get_by_label("Medication name").fill(METFORMIN)
+    builder.get_by_label("Dosage").fill(DOSAGE)
 
 
 def try_on(page, mrn: str) -> None:
@@ -80,11 +104,13 @@ def test_rule_defined_tried_enabled_and_shown(page, administrator, physician, pa
 
     fill_rule(page)
     build_conditions(page)
+    build_suggestion(page)
     page.get_by_role("button", name="Save").click()  # the age row without bounds is refused
     rows = page.locator("#condition-rows .condition-row")
     expect(rows.nth(0).get_by_role("alert")).to_have_text("give min, max or both (years)")
     expect(rows).to_have_count(3)
     expect(page.locator(".condition-row [role=alert]")).to_have_count(1)
+    expect(page.get_by_label("Dosage")).to_have_value(DOSAGE)  # the suggestion is kept
     rows.nth(0).get_by_label("From age").fill("65")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messages")).to_contain_text("Rule diabetes-metformin created")
@@ -92,6 +118,10 @@ def test_rule_defined_tried_enabled_and_shown(page, administrator, physician, pa
     assert Rule.objects.get().versions.get().conditions == CONDITIONS
     expect(rows.nth(1).get_by_label("Codes")).to_have_value("44054006")  # editing shows rows
     expect(rows.nth(2).get_by_label("Must not hold")).to_be_checked()
+    (action,) = Rule.objects.get().versions.get().card["suggestion"]["actions"]
+    assert action["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "860975"
+    expect(page.get_by_label("Suggestion", exact=True)).to_have_value("medication-request")
+    expect(page.get_by_label("RxNorm code")).to_have_value("860975")
 
     page.get_by_role("link", name="Try against a patient").click()
     try_on(page, "MRN650002")  # 36 years old: the age condition fails, no card
@@ -119,6 +149,14 @@ def test_rule_defined_tried_enabled_and_shown(page, administrator, physician, pa
     card = page.locator("#cds-cards .cds-card", has_text=SUMMARY)
     expect(card).to_have_class(re.compile("indicator-info"))
     expect(card).to_contain_text("WintEHR rule: Metformin in older diabetics")
+    card.get_by_role("button", name=f"Prescribe {METFORMIN}").click()
+    expect(page.locator("#cds-cards")).to_contain_text(f"Done: {SUMMARY}.")
+    bundle = FhirRepository().search_bundle(
+        "MedicationRequest", [("patient", patients["older"])], base_url=""
+    )
+    (order,) = [entry["resource"] for entry in bundle["entry"]]
+    assert (order["status"], order["dosageInstruction"]) == ("draft", [{"text": DOSAGE}])
+    assert order["medicationCodeableConcept"]["coding"][0]["system"] == RXNORM
     page.goto(f"/chart/{patients['younger']}/")
     expect(page.locator("#cds-cards")).not_to_contain_text("Loading decision support")
     expect(page.locator("#cds-cards .cds-card").first).to_be_visible()  # care gaps answered
