@@ -12,7 +12,8 @@ order the tasks were handed out, for the progress and the summary.
 Load order is kept: each file that sources.py loads first (Synthea's hospital and practitioner
 Bundles, Organization, Location, Practitioner... NDJSON files) is finished before the next file
 starts, so conditional references to them resolve the same as in a serial import; the other files
-are imported side by side. Concurrent writes stay safe: a conditional Bundle entry locks its query
+are imported side by side. Bundles loaded first are imported by the parent itself, before the
+workers are forked. Concurrent writes stay safe: a conditional Bundle entry locks its query
 as the store does (ReferenceResolver.lock_queries), and two workers creating the same resource
 meet on the unique key, the second then updating it (writer.resources_upsert_retrying). Locks are
 taken in one order (a Bundle's conditions sorted, resources by key); a transaction PostgreSQL
@@ -76,6 +77,12 @@ class ParallelImporter(Importer):
             # Workers could not see what this open transaction wrote (and a daemon process
             # may not start them): import here, one item after another.
             return super().import_items(items)
+        order = _hand_out_order(items)
+        leading = _leading_documents(items, order)
+        # Each is one task that must end before anything else starts, so it loses nothing run
+        # here; and the workers, forked afterwards, inherit what it compiled (search plans,
+        # validation rules for its types) instead of each compiling it again.
+        results = {index: self.import_item(items[index]) for index in leading}
         connections.close_all()  # the workers must not share the parent's connection
         celery_app.pool.force_close_all()  # nor its broker connections (kombu closes them at fork)
         pool = ProcessPoolExecutor(  # forked: no connection open, settings as they are
@@ -85,12 +92,13 @@ class ParallelImporter(Importer):
             initargs=(self.chunk_size, os.getpid()),
         )
         try:
-            runs = {index: self._hand_out(pool, items[index]) for index in _hand_out_order(items)}
+            for index in order[len(leading) :]:
+                results[index] = self._hand_out(pool, items[index]).result
             self._drain(keep=0)
         finally:
             self.pending.clear()
             pool.shutdown(cancel_futures=True)
-        return [runs[index].result for index in range(len(items))]
+        return [results[index] for index in range(len(items))]
 
     def _hand_out(self, pool: ProcessPoolExecutor, item: ImportItem) -> _FileRun:
         """Read the item and hand out its tasks; an item loaded first is finished here."""
@@ -131,6 +139,16 @@ def _hand_out_order(items: list[ImportItem]) -> list[int]:
     first = [index for index, item in enumerate(items) if item.order[0] == 0]
     others = [index for index, item in enumerate(items) if item.order[0] != 0]
     return first + sorted(others, key=lambda index: -items[index].size)
+
+
+def _leading_documents(items: list[ImportItem], order: list[int]) -> list[int]:
+    """The JSON documents (Bundles) loaded first at the head of the hand-out order."""
+    leading = []
+    for index in order:
+        if items[index].order[0] != 0 or items[index].kind is not ItemKind.JSON:
+            break
+        leading.append(index)
+    return leading
 
 
 def _tasks(item: ImportItem, stream: BinaryIO, chunk_size: int) -> Iterator[tuple[Task, int]]:
