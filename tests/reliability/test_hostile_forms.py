@@ -311,6 +311,7 @@ NOT_POSTED_HERE = {  # the apps' forms the test above does not post, and why
     "AssignPatientForm": "not yet: needs an unmatched DICOM study in the reconciliation queue",
     "ConditionRowForm": "not yet: a condition row of the CDS rule editor (administrators)",
     "RuleForm": "not yet: the CDS rule editor (administrators)",
+    "SuggestionForm": "not yet: the CDS rule editor's suggestion (administrators)",
     "TryForm": "not yet: the CDS rule editor's trial run (administrators)",
 }
 
