@@ -175,7 +175,7 @@ def _source_errors(source: Any, where: str) -> list[str]:
     if not isinstance(source, dict) or not isinstance(source.get("label"), str):
         return [f"{where} is required and must have a label"]
     errors = [
-        f"{where}.{name} must be an absolute URL"
+        f"{where}.{name} must be an absolute http(s) URL"
         for name in ("url", "icon")
         if name in source and not _absolute_url(source[name])
     ]
@@ -250,8 +250,8 @@ def _links_errors(links: Any, where: str) -> list[str]:
         if not isinstance(link, dict) or not isinstance(link.get("label"), str):
             errors.append(f"{at}.label is required")
             continue
-        if not isinstance(link.get("url"), str) or not link["url"]:
-            errors.append(f"{at}.url is required")
+        if not _absolute_url(link.get("url")):  # never javascript: or data: in a clinician's page
+            errors.append(f"{at}.url must be an absolute http(s) URL")
         if link.get("type") not in LINK_TYPES:
             errors.append(f"{at}.type must be absolute or smart")
         if "appContext" in link and link.get("type") != "smart":
@@ -261,4 +261,4 @@ def _links_errors(links: Any, where: str) -> list[str]:
 
 def _absolute_url(value: Any) -> bool:
     parts = urlsplit(value) if isinstance(value, str) else None
-    return bool(parts and parts.scheme and parts.netloc)
+    return bool(parts and parts.scheme.lower() in ("http", "https") and parts.netloc)

@@ -106,6 +106,18 @@ def test_response_example_without_indicator_is_refused():
     ]
 
 
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(document.cookie)", "data:text/html,<script>x()</script>", "/chart/1/"]
+)
+def test_a_card_link_must_be_an_absolute_http_url(url):
+    """A link is shown to clinicians as a link: a script or data URL is refused with the card."""
+    card = {**fixture("spec201-17-example.json")["cards"][0]}
+    card["links"] = [{"label": "Open", "url": url, "type": "absolute"}]
+    assert response_errors({"cards": [card]}) == [
+        "cards[0].links[0].url must be an absolute http(s) URL"
+    ]
+
+
 def test_card_parts_examples_are_valid():
     assert _source_errors(fixture("spec201-11-source.json")["source"], "source") == []
     for name in ("spec201-12-action.json", "spec201-13-action.json", "spec201-14-action.json"):
