@@ -30,6 +30,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "allergy-class": ("Allergy in a class", ("allergy_class",)),
 }
 REQUIRED = {"sex", "codes", "value_set", "lab_code", "operator", "drug_class", "allergy_class"}
+CODE = re.compile(r"^[\w.:/|-]+$")  # a code, or system|code
 SYSTEMS = [("", "Any system"), (SNOMED, "SNOMED CT"), (ICD10CM, "ICD-10-CM"), (RXNORM, "RxNorm")]
 # a kind's condition type, the JSON key naming what it matches, and the row field giving it
 MATCHES = {
@@ -79,6 +80,10 @@ class ConditionRowForm(forms.Form):
         self.fields["value_set"].choices = _choices(vocabulary.value_sets)
         self.fields["drug_class"].choices = _choices(vocabulary.drug_classes)
         self.fields["allergy_class"].choices = _choices(vocabulary.allergy_classes)
+        kind = self.data.get(self.add_prefix("kind"))
+        if kind in KINDS:  # the page shows a row's kind's fields only: others posted are ignored
+            for name in set(self.fields) - {"kind", "negate", *KINDS[kind][1]}:
+                del self.fields[name]
 
     @property
     def index(self) -> str:
@@ -90,7 +95,10 @@ class ConditionRowForm(forms.Form):
         return [self[name] for name in names]
 
     def clean_codes(self) -> str:
-        return ", ".join(_split(self.cleaned_data["codes"]))
+        codes = _split(self.cleaned_data["codes"])
+        if not all(CODE.match(code) for code in codes):
+            raise forms.ValidationError("A code has letters, digits and . - : / | only.")
+        return ", ".join(codes)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -133,7 +141,7 @@ def _condition_of(kind: str, data: dict[str, Any]) -> dict[str, Any]:
         return item
     kind_type, key, field = MATCHES[kind]
     if key == "codes":
-        return {"type": kind_type, "codes": _codes(data["codes"], data["system"])}
+        return {"type": kind_type, "codes": _codes(data["codes"], data.get("system", ""))}
     return {"type": kind_type, key: data[field]}
 
 

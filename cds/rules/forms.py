@@ -12,6 +12,9 @@ from cds.rules.card_template import check_card_template
 from cds.rules.conditions import RuleDefinitionError
 from cds.rules.services import RuleContent
 
+LINK_URL_ERROR = "links[0].url"  # how cds.cards names the link's URL in its errors
+LINK_URL_HELP = "An absolute http(s) URL, like https://example.org/guideline."
+
 
 class RuleForm(forms.Form):
     slug = forms.SlugField(max_length=80, help_text="The service id will be rule-<slug>")
@@ -37,7 +40,11 @@ class RuleForm(forms.Form):
         try:
             check_card_template(self.card_template())
         except RuleDefinitionError as exc:
-            raise forms.ValidationError(exc.errors) from None
+            for error in exc.errors:
+                if error.startswith(LINK_URL_ERROR):
+                    self.add_error("link_url", LINK_URL_HELP)
+                else:
+                    self.add_error(None, error)
         return cleaned
 
     def card_template(self, suggestion: dict[str, Any] | None = None) -> dict[str, Any]:

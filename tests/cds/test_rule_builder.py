@@ -83,6 +83,7 @@ def test_each_kind_becomes_its_condition(row, condition):
         ({"kind": "age"}, "__all__", "give min, max or both (years)"),
         ({"kind": "age", "min_age": "70", "max_age": "60"}, "__all__", "min is greater than max"),
         ({"kind": "condition-code", "codes": " , "}, "codes", "Required for this kind"),
+        ({"kind": "allergy-code", "codes": "91936005 <b>"}, "codes", "letters, digits"),
         ({"kind": "condition-value-set", "value_set": "nope"}, "value_set", "valid choice"),
         ({"kind": "lab", "operator": "<", "value": "60"}, "lab_code", "Required for this kind"),
         ({"kind": "lab", "lab_code": "eGFR", "operator": "<"}, "lab_code", "looks like 4548-4"),
@@ -100,6 +101,12 @@ def test_bad_rows_get_errors_on_their_fields(row, field, message):
     errors = row_errors([good, row])
     assert errors[0] == {}
     assert any(message in text for text in errors[1][field]), errors[1]
+
+
+def test_a_row_ignores_the_fields_of_other_kinds():
+    built = formset([{"kind": "sex", "sex": "female", "min_age": "old", "codes": "<b>"}])
+    assert built.is_valid(), built.errors
+    assert built.conditions() == [{"type": "sex", "value": "female"}]
 
 
 def test_removed_rows_are_skipped_and_a_rule_needs_one_condition():

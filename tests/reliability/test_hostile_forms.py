@@ -1,7 +1,7 @@
 """Hostile input in the workspace screens: SQL, script, NUL bytes and oversized text in every
-visible field of the chart's, the pharmacy's, decision support's and break-the-glass forms. Each
-value is refused as a field error (the form re-rendered, nothing written) or stored verbatim, is
-never run, and every page shows it escaped."""
+visible field of the chart's, the pharmacy's, decision support's (its rule editor too), imaging's
+and break-the-glass forms. Each value is refused as a field error (the form re-rendered, nothing
+written) or stored verbatim, is never run, and every page shows it escaped."""
 
 import importlib
 import json
@@ -10,24 +10,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from urllib.parse import quote
+from uuid import uuid4
 
 import pytest
 from django import forms
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 import cds
 import clinical
 import imaging
-from cds.models import CardFeedback
+from cds.models import CardFeedback, Rule, RuleVersion
+from cds.rules.condition_forms import KINDS as CONDITION_KINDS
+from cds.rules.condition_forms import ConditionRowForm
+from cds.rules.forms import LINK_URL_HELP, RuleForm, TryForm
+from cds.rules.suggestion_forms import SuggestionForm
 from clinical.allergies.forms import AllergyForm, EnteredInErrorForm
 from clinical.cds_cards.forms import OverrideForm
 from clinical.chart_access.forms import BreakGlassForm
 from clinical.chart_access.models import GlassBreak
 from clinical.chart_access.services import chart_restrict
 from clinical.encounters.forms import DischargeForm, EncounterStartForm
-from clinical.medications.forms import StopForm
+from clinical.medications.forms import ReconcileForm, StopForm
+from clinical.medications.selectors import ReconcileItem
 from clinical.notes.forms import NoteForm
 from clinical.notes.selectors import note_text
 from clinical.orders.forms import MedicationOrderForm, ServiceOrderForm
@@ -36,10 +44,15 @@ from clinical.pharmacy.services import medication_dispense, order_return, order_
 from clinical.problems.forms import ProblemForm, ResolveForm
 from clinical.vitals.forms import VitalsForm
 from fhirapi.store.models import ResourceRecord, ResourceVersion
+from imaging.forms import AssignPatientForm
+from imaging.models import StudyReconciliation
+from tests.cds.test_rule_builder import KINDS as ROW_KINDS
+from tests.cds.test_rules import form as rule_form
 from tests.clinical import fhir_factories as f
 from tests.clinical.conftest import HTMX
 from tests.clinical.pharmacy import factories as rx
 from tests.clinical.test_cds_cards import card_keys
+from tests.imaging.conftest import CT, imaging_storage, ingest, variant  # noqa: F401 (autouse)
 from tests.reliability.test_hostile_input import ATTRIBUTE, SCRIPT, SQL
 
 HOSTILE = [*SQL[:3], SCRIPT, ATTRIBUTE, "nul \x00 byte", "x" * 100_000]
@@ -78,7 +91,8 @@ class Screen:
     unused: tuple[str, ...] = ()  # fields this kind of post ignores
     target: Callable[[Poster], Post] = same_chart  # a fresh one for each post that acts once
     headers: dict[str, str] = field(default_factory=lambda: HTMX)
-    page: tuple[str, ...] = ()  # the page showing the post back: URL name, its target's kwargs
+    follow: bool = False  # answered by a redirect to the page saying what became of it
+    page: tuple[str, ...] = ()  # the page showing the post back: URL name, its target's keys
     rows: Callable[[], int] = lambda: 0  # rows the screen writes outside the resource store
     kept: Callable[[str], bool] = lambda value: False  # and whether one holds this value
 
@@ -154,6 +168,65 @@ def restricted_chart(poster: Poster) -> Post:
     return Post({"patient_id": patient_id})
 
 
+RECONCILED = ReconcileItem({"resourceType": "MedicationRequest", "id": "each"}, "a drug", "")
+
+
+def reconcile_form() -> ReconcileForm:
+    return ReconcileForm(items=[RECONCILED])
+
+
+def reconciled_chart(poster: Poster) -> Post:
+    """A chart of its own with one medication (every one of a chart's is decided on in each post),
+    to modify: the fields, named after the medication."""
+    patient_id = f.create(f.patient())
+    key = f"MedicationRequest-{f.create(f.medication_request(patient_id))}"
+    names = {name: name.replace(RECONCILED.key, key) for name in reconcile_form().fields}
+    data = {f"{key}-decision": "modify", f"{key}-comment": "halve the dose"}
+    return Post({"patient_id": patient_id}, data, names)
+
+
+def unmatched_study(poster: Poster) -> Post:
+    """A study of an unknown patient, waiting in the reconciliation queue: given to the chart."""
+    [study] = ingest(poster.fixture("physician"), ("ct.dcm", variant(CT))).studies
+    return Post({"pk": str(study.reconciliation.pk)}, {"patient_id": poster.patient_id})
+
+
+def resolved_studies() -> int:
+    return StudyReconciliation.objects.exclude(resolved_at=None).count()
+
+
+def new_slug() -> str:
+    return f"rule-{uuid4().hex[:8]}"
+
+
+def new_rule(poster: Poster) -> Post:
+    return Post({}, {"slug": new_slug()})
+
+
+def a_rule(poster: Poster) -> Post:
+    """A rule to try on the chart's patient."""
+    slug = new_slug()
+    assert poster.client.post(reverse("cds-rule-new"), rule_form(slug=slug)).status_code == 302
+    return Post({"slug": slug}, {"patient": poster.patient_id})
+
+
+def rule_rows() -> int:
+    return Rule.objects.count() + RuleVersion.objects.count()
+
+
+def rule_kept(value: str) -> bool:
+    versions = RuleVersion.objects.values_list("title", "description", "card")
+    return any(holds(version, value) for version in versions)
+
+
+def condition_row(row: dict[str, str]) -> Screen:
+    """A new rule whose one condition is a row of this kind, which ignores other kinds' fields."""
+    form = partial(ConditionRowForm, prefix="conditions-0")
+    used = {"kind", "negate", *CONDITION_KINDS[row["kind"]][1]}
+    other = tuple(form().add_prefix(name) for name in ConditionRowForm.base_fields.keys() - used)
+    return Screen("cds-rule-new", form=form, data=rule_form([row]), unused=other, **RULE)
+
+
 def feedback_kept(value: str) -> bool:
     return CardFeedback.objects.filter(user_comment=value).exists()
 
@@ -163,6 +236,23 @@ def glass_kept(value: str) -> bool:
 
 
 PANEL, ORDER_PAGE = fragment("order-panel"), ("pharmacy-order", "order_id")
+RULE = {
+    "role": "administrator",
+    "target": new_rule,
+    "headers": {},
+    "page": ("cds-rule-edit", "slug"),
+    "rows": rule_rows,
+    "kept": rule_kept,
+}
+ROW_OF_EACH_KIND = {row["kind"]: row for row, _ in ROW_KINDS}.values()
+SERVICE = tuple(f"suggestion-{name}" for name in ("label", "category", "system", "code", "display"))
+DRUG = tuple(f"suggestion-{name}" for name in ("drug_code", "drug_display", "dosage"))
+MEDICATION = {
+    "suggestion-kind": "medication-request",
+    "suggestion-drug_code": "860975",
+    "suggestion-drug_display": "metformin",
+    "suggestion-dosage": "500 mg once daily",
+}
 SCREENS = [
     Screen("chart-problems", "nurse", ProblemForm, {
         "code": "http://snomed.info/sct|59621000|Essential hypertension", "onset": "2020-05-01",
@@ -226,18 +316,37 @@ SCREENS = [
     Screen("break-glass", "nurse", BreakGlassForm, {"reason": "In resus, team unreachable"},
            target=restricted_chart, headers={}, page=("chart-summary", "patient_id"),
            rows=GlassBreak.objects.count, kept=glass_kept),
+    Screen("chart-medication-reconcile", "physician", reconcile_form, target=reconciled_chart,
+           page=("chart-medications", "patient_id")),
+    Screen("imaging:assign", "physician", AssignPatientForm, target=unmatched_study, headers={},
+           follow=True, page=("imaging:reconciliation",), rows=resolved_studies),
+    Screen("cds-rule-new", form=RuleForm, data=rule_form(), **RULE),
+    *(condition_row(row) for row in ROW_OF_EACH_KIND),
+    Screen("cds-rule-new", form=SuggestionForm, data=rule_form(), unused=DRUG, **RULE),
+    Screen("cds-rule-new", form=SuggestionForm, data=rule_form(**MEDICATION), unused=SERVICE,
+           **RULE),
+    Screen("cds-rule-try", "administrator", TryForm, target=a_rule, headers={}, rows=rule_rows),
 ]  # fmt: skip
 
 
 def visible_fields(form: forms.Form) -> list[str]:
-    return [form.add_prefix(name) for name, fld in form.fields.items() if not fld.widget.is_hidden]
+    """The fields taking text: not hidden ones, nor checkboxes (any value ticks them)."""
+    return [
+        form.add_prefix(name)
+        for name, fld in form.fields.items()
+        if not (fld.widget.is_hidden or isinstance(fld.widget, forms.CheckboxInput))
+    ]
+
+
+def holds(content: object, value: str) -> bool:
+    """Some string inside this JSON content is exactly this one, or holds it."""
+    return json.dumps(value)[1:-1] in json.dumps(content)
 
 
 def stored_verbatim(value: str) -> bool:
     """Some version of some resource holds exactly this string (a note: in its text)."""
-    encoded = json.dumps(value)[1:-1]
     for content in ResourceVersion.objects.values_list("content", flat=True):
-        if encoded in json.dumps(content) or value in note_text(content):
+        if holds(content, value) or value in note_text(content):
             return True
     return False
 
@@ -256,7 +365,8 @@ def refused(html: str) -> bool:
 
 def page_url(screen: Screen, target: Post) -> str:
     name, *keys = screen.page or (screen.url_name, *target.kwargs)
-    return reverse(name, kwargs={key: target.kwargs[key] for key in keys})
+    given = target.data | target.kwargs  # a new rule's slug is posted
+    return reverse(name, kwargs={key: given[key] for key in keys})
 
 
 def written(screen: Screen) -> tuple[int, ...]:
@@ -273,7 +383,8 @@ def test_every_field_of_the_forms_refuses_or_stores_hostile_text(db, request, si
     def post(target: Post, fields: dict[str, str]) -> str:
         url = reverse(screen.url_name, kwargs=target.kwargs)
         named = {target.names.get(name, name): value for name, value in fields.items()}
-        answer = poster.client.post(url, {**screen.data, **target.data, **named}, **screen.headers)
+        data = {**screen.data, **target.data, **named}
+        answer = poster.client.post(url, data, follow=screen.follow, **screen.headers)
         assert answer.status_code in (200, 302), (fields, answer.status_code)  # 302: done
         return answer.content.decode()
 
@@ -307,12 +418,6 @@ NOT_POSTED_HERE = {  # the apps' forms the test above does not post, and why
     "VersionedForm": "the base of the pharmacy's forms, posted through them",
     "UploadForm": "DICOM files: names and contents in test_hostile_input (traversal, zip bombs)",
     "TokenForm": "the sign-in's second factor: a code of 6-8 digits and nothing else",
-    "ReconcileForm": "not yet: its fields are made per medication of the chart",
-    "AssignPatientForm": "not yet: needs an unmatched DICOM study in the reconciliation queue",
-    "ConditionRowForm": "not yet: a condition row of the CDS rule editor (administrators)",
-    "RuleForm": "not yet: the CDS rule editor (administrators)",
-    "SuggestionForm": "not yet: the CDS rule editor's suggestion (administrators)",
-    "TryForm": "not yet: the CDS rule editor's trial run (administrators)",
 }
 
 
@@ -347,3 +452,38 @@ def test_the_finder_treats_injection_as_a_name(db, physician, signed_in):
         assert "Innocent" not in page.content.decode(), value  # no OR 1=1 listing everyone
         assert_escaped(page.content.decode())
     assert ResourceRecord.objects.count() == 1
+
+
+ADULTS = [{"kind": "age", "min_age": "18"}]
+
+
+def test_a_rules_card_shows_its_authors_markup_escaped_on_the_chart(
+    db, administrator, physician, signed_in
+):
+    editor, slug = signed_in(administrator), "hostile-card"
+    text = {"title": SCRIPT, "summary": f"{SCRIPT} {ATTRIBUTE}", "link_label": ATTRIBUTE,
+            "detail": f"**{SCRIPT}** {ATTRIBUTE}", "suggestion-label": SCRIPT}  # fmt: skip
+    new = editor.post(reverse("cds-rule-new"), rule_form(ADULTS, slug=slug, **text))
+    assert new.status_code == 302
+    editor.post(reverse("cds-rule-toggle", kwargs={"slug": slug}))
+    chart = reverse("chart-cds", kwargs={"patient_id": f.create(f.patient())})
+    html = signed_in(physician).get(chart, **fragment("cds-cards")).content.decode()
+    assert_escaped(html)
+    script, attribute = escape(SCRIPT), escape(ATTRIBUTE)
+    assert f">{script} {attribute}</h4>" in html  # the summary
+    assert f"WintEHR rule: {script}</span>" in html  # the title
+    assert f"<strong>{script}</strong> {attribute}</p>" in html  # the detail, as markdown
+    assert f">{attribute}</a>" in html  # the link's label
+    assert f">{script}</button>" in html  # the suggestion's
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<b>", "//example.org"]
+)
+def test_the_rule_editor_refuses_a_link_that_is_not_http_on_its_field(
+    db, administrator, signed_in, url
+):
+    assert RuleForm(rule_form(link_url=url)).errors == {"link_url": [LINK_URL_HELP]}
+    page = signed_in(administrator).post(reverse("cds-rule-new"), rule_form(link_url=url))
+    assert page.status_code == 200 and LINK_URL_HELP in page.content.decode()
+    assert rule_rows() == 0
