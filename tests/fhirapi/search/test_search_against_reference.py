@@ -286,10 +286,13 @@ def test_mixed_types(reference, data):
 @given(data=st.data())
 def test_chains(reference, data):
     """`reference[:Type].param=value`, with the chained value taken from a target's own rows."""
-    links = [
-        c
-        for c in reference.candidates[ParamType.REFERENCE]
-        if c[2].target_id and (c[2].target_type, c[2].target_id) in reference.evaluator.by_identity
+    links = [  # a chain goes to the parameter's declared targets only (Bundle.message: a
+        # MessageHeader, though the entry indexed may be a Composition)
+        (resource_type, code, row)
+        for resource_type, code, row in reference.candidates[ParamType.REFERENCE]
+        if row.target_id
+        and (row.target_type, row.target_id) in reference.evaluator.by_identity
+        and _chain_allowed(resource_type, code, row.target_type)
     ]
     resource_type, code, row = data.draw(st.sampled_from(links))
     target = reference.evaluator.by_identity[(row.target_type, row.target_id)]
@@ -305,6 +308,11 @@ def test_chains(reference, data):
     found = {s.resource_id for s in find_matches(resource_type, params, limit=None)}
     event("some match" if expected else "no match")
     assert found == expected, (resource_type, params)
+
+
+def _chain_allowed(resource_type: str, code: str, target_type: str) -> bool:
+    targets = get_parameter(resource_type, code).targets
+    return not targets or target_type in targets
 
 
 def _rows_of(reference, resource: dict, kind: ParamType) -> list[tuple[str, str, object]]:
